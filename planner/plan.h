@@ -1,0 +1,80 @@
+// Plan: the pure diff of desired (Stack + Placement) against Observed (SPEC.md, Plan and apply).
+//
+// Applying a Plan is the engine's only way to change a host. Unchanged replicas appear only in
+// the summary's counts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "planner/model.h"
+#include "planner/placement.h"
+
+namespace berth {
+
+enum class Action { kCreate, kUpdate, kRecreate, kMove, kRemove };
+const char* action_name(Action a);  // "create", "update", ...
+
+struct FieldChange {
+  std::string path;       // "image", "environment.DB_HOST", "ports[0]"
+  std::string old_value;  // JSON text of the value, "" when absent
+  std::string new_value;
+  bool secret = false;  // masked in every rendering
+};
+
+// One replica's change.
+struct Change {
+  Action action = Action::kCreate;
+  std::string service;
+  std::string slot;
+  std::string host;       // where it will run (where it ran, for remove)
+  std::string from_host;  // moves only
+  std::string container;  // container name
+  std::string container_id;  // existing container replaced/updated/removed, "" for create
+  std::vector<FieldChange> fields;  // recreate: the fields that force it; update: what changes
+};
+
+// A network or volume to create or remove on one host.
+struct InfraChange {
+  enum class Kind { kNetwork, kVolume } kind = Kind::kNetwork;
+  Action action = Action::kCreate;  // kCreate | kRemove
+  std::string key;                  // stack key
+  std::string name;                 // engine name
+  std::string host;
+  std::string id;  // existing id, for remove
+};
+
+struct PlanSummary {
+  int create = 0, update = 0, recreate = 0, move = 0, remove = 0, unchanged = 0;
+  int networks_create = 0, networks_remove = 0, volumes_create = 0, volumes_remove = 0;
+  int total_changes() const;
+};
+
+struct Plan {
+  static constexpr int kFormatVersion = 1;
+  std::string stack;
+  std::string fingerprint;  // of every observed object the plan depends on
+  std::vector<InfraChange> infra;
+  std::vector<Change> changes;  // sorted by (host, service, slot as number)
+  std::vector<ReplicaPlacement> placements;
+  std::vector<UnplacedReplica> unplaced;
+  PlanSummary summary;
+
+  bool has_changes() const { return summary.total_changes() > 0; }
+};
+
+// The diff. `removed services`: replicas of this stack whose service is gone, or whose slot is
+// above the replica count, are removed.
+Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResult& placement);
+
+// Fingerprint of the observed objects of this stack (ids, spec hashes, states) and of the
+// capacity of every host: a saved plan whose fingerprint differs is stale.
+std::string observed_fingerprint(const Observed& observed);
+
+// The plan document (SPEC.md): format_version, fingerprint, changes[], placements[],
+// unplaced[], summary. Secret values are masked unless `reveal_secrets`.
+nlohmann::json plan_to_json(const Plan& plan, bool reveal_secrets = false);
+Result<Plan> plan_from_json(const nlohmann::json& doc);
+
+}  // namespace berth

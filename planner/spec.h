@@ -1,0 +1,26 @@
+// The canonical spec of a replica and its hash (SPEC.md, State).
+//
+// canonical_spec() is the JSON of the fields that force a recreate, with sorted keys and
+// defaults omitted, so that the same service always gives the same bytes. Not in it: replica
+// count, update/rollback config, placement, reservations, the commit, x-* extensions, anything
+// derived from placement (extra_hosts for other services), and the fields the engine can change
+// in place (limits, restart policy), which the diff compares separately.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "planner/model.h"
+
+namespace berth {
+
+nlohmann::json canonical_spec(const Stack& stack, const Service& service);
+// SHA-256 of canonical.dump(), lowercase hex.
+std::string spec_hash(const nlohmann::json& canonical);
+
+// True for env names containing a whole '_'-separated word PASSWORD, PASSWD, SECRET, TOKEN,
+// KEY or CREDENTIALS (case-insensitive): DB_PASSWORD, API_KEY; not MONKEY.
+bool is_secret_name(const std::string& name);
+inline constexpr const char* kMasked = "(sensitive)";
+
+}  // namespace berth
