@@ -1,0 +1,86 @@
+#include "cmd/options.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+extern char** environ;
+
+namespace berth::cli {
+
+void add_stack_options(CLI::App& app, StackOptions& o) {
+  app.add_option("-f,--file", o.files, "Compose file(s), merged in order")->type_name("FILE");
+  app.add_option("-p,--project-name", o.project_name, "Stack name");
+  app.add_option("--project-directory", o.project_directory, "Working directory of the stack");
+  app.add_option("--env-file", o.env_files, "Variables file(s) (default: .env)")->type_name("FILE");
+  app.add_option("--profile", o.profiles, "Enable a profile");
+  app.add_option("-i,--inventory", o.inventory,
+                 "Hosts file (default: berth.hosts.yaml beside the stack, else the local engine)")
+      ->type_name("FILE");
+  app.add_option("--ssh-option", o.ssh_options, "Extra ssh -o option, e.g. IdentityFile=~/k")
+      ->type_name("OPT");
+  app.add_option("--parallel", o.parallel, "Hosts worked on at once")->check(CLI::Range(1, 1024));
+}
+
+PlanRequest plan_request(const StackOptions& o) {
+  PlanRequest r;
+  r.load.files = o.files;
+  r.load.project_name = o.project_name;
+  r.load.env_files = o.env_files;
+  r.load.profiles = o.profiles;
+  r.load.working_dir = o.project_directory;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) r.load.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (r.load.project_name.empty() && r.load.environment.count("COMPOSE_PROJECT_NAME"))
+    r.load.project_name = r.load.environment["COMPOSE_PROJECT_NAME"];
+  r.inventory_path = o.inventory;
+  r.provider.ssh_options = o.ssh_options;
+  r.max_parallel = o.parallel;
+  return r;
+}
+
+bool report_diagnostics(const Diagnostics& diag) {
+  for (const auto& w : diag.warnings) std::cerr << "warning: " << w.str() << "\n";
+  for (const auto& e : diag.errors) std::cerr << "error: " << e.str() << "\n";
+  return !diag.errors.empty();
+}
+
+int report_error(const Error& e) {
+  std::cerr << "error: " << e.str() << "\n";
+  return exit_code_for(e.kind);
+}
+
+bool stdin_is_tty() { return isatty(STDIN_FILENO); }
+bool stdout_is_tty() { return isatty(STDOUT_FILENO); }
+
+bool confirm(const std::string& question) {
+  std::cout << question << "\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+            << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "yes";
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
+}  // namespace
+
+bool interrupted() { return g_interrupted; }
+
+void install_interrupt_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,45 @@
+// Options shared by the subcommands, and the helpers every subcommand uses to report.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/pipeline.h"
+
+namespace berth::cli {
+
+// Flags that say which stack and which hosts (like docker compose's global flags).
+struct StackOptions {
+  std::vector<std::string> files;
+  std::string project_name;
+  std::string project_directory;
+  std::vector<std::string> env_files;
+  std::vector<std::string> profiles;
+  std::string inventory;
+  std::vector<std::string> ssh_options;
+  int parallel = 16;
+  bool no_color = false;
+};
+
+// Adds -f, -p, --env-file, --profile, --project-directory, -i, --ssh-option, --parallel.
+void add_stack_options(CLI::App& app, StackOptions& options);
+
+// The request every pipeline-based subcommand starts from (environment from the process).
+PlanRequest plan_request(const StackOptions& options);
+
+// Prints every warning and error of diag to stderr; returns true if there were errors.
+bool report_diagnostics(const Diagnostics& diag);
+// Prints "error: <what>" (plus the hint) to stderr and returns the error's exit code.
+int report_error(const Error& error);
+
+bool stdin_is_tty();
+bool stdout_is_tty();
+// Asks on the terminal; true only for "yes".
+bool confirm(const std::string& question);
+
+// Set by SIGINT/SIGTERM; polled by long operations.
+bool interrupted();
+void install_interrupt_handler();
+
+}  // namespace berth::cli

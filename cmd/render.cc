@@ -1,0 +1,123 @@
+#include "cmd/render.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace berth::cli {
+namespace {
+
+const char* symbol(Action a) {
+  switch (a) {
+    case Action::kCreate: return "+";
+    case Action::kUpdate: return "~";
+    case Action::kRecreate: return "-/+";
+    case Action::kMove: return ">";
+    case Action::kRemove: return "-";
+  }
+  return "?";
+}
+
+const char* verb(Action a) {
+  switch (a) {
+    case Action::kCreate: return "create";
+    case Action::kUpdate: return "update in place";
+    case Action::kRecreate: return "recreate";
+    case Action::kMove: return "move";
+    case Action::kRemove: return "remove";
+  }
+  return "?";
+}
+
+std::string shown(const FieldChange& f, const std::string& value) {
+  if (f.secret && !value.empty()) return "(sensitive)";
+  return value.empty() ? "(none)" : value;
+}
+
+void render_change(std::ostream& out, const Change& c) {
+  out << fmt::format("    {:>3} {} {}", symbol(c.action), verb(c.action), c.container);
+  if (c.action == Action::kMove) out << fmt::format(" (from {})", c.from_host);
+  out << "\n";
+  for (const FieldChange& f : c.fields)
+    out << fmt::format("          {}: {} -> {}\n", f.path, shown(f, f.old_value),
+                       shown(f, f.new_value));
+}
+
+}  // namespace
+
+std::string summary_line(const Plan& plan) {
+  const PlanSummary& s = plan.summary;
+  std::string line = fmt::format(
+      "Plan: {} to create, {} to update, {} to recreate, {} to move, {} to remove, {} unchanged",
+      s.create, s.update, s.recreate, s.move, s.remove, s.unchanged);
+  int infra = s.networks_create + s.networks_remove + s.volumes_create + s.volumes_remove;
+  if (infra > 0)
+    line += fmt::format("; networks +{} -{}, volumes +{} -{}", s.networks_create,
+                        s.networks_remove, s.volumes_create, s.volumes_remove);
+  if (!plan.unplaced.empty()) line += fmt::format("; {} unplaced", plan.unplaced.size());
+  return line + ".";
+}
+
+void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) {
+  // Group by host, then service, keeping the plan's (sorted) order.
+  std::map<std::string, std::map<std::string, std::vector<const Change*>>> by_host;
+  for (const Change& c : plan.changes) by_host[c.host][c.service].push_back(&c);
+  std::map<std::string, std::vector<const InfraChange*>> infra;
+  for (const InfraChange& r : plan.infra) infra[r.host].push_back(&r);
+  for (const ObservedHost& h : observed.hosts) {
+    if (!by_host.count(h.name) && !infra.count(h.name)) continue;
+    out << fmt::format("host {}\n", h.name);
+    for (const InfraChange* r : infra[h.name]) {
+      out << fmt::format("    {:>3} {} {} {}\n", symbol(r->action), verb(r->action),
+                         r->kind == InfraChange::Kind::kNetwork ? "network" : "volume", r->name);
+    }
+    for (const auto& [service, changes] : by_host[h.name]) {
+      out << fmt::format("  {}\n", service);
+      for (const Change* c : changes) render_change(out, *c);
+    }
+  }
+  if (!plan.unplaced.empty()) {
+    out << "cannot place:\n";
+    for (const auto& u : plan.unplaced)
+      out << fmt::format("  {} slot {}: {}\n", u.service, u.slot, u.reason);
+  }
+  for (const ObservedHost& h : observed.hosts)
+    if (!h.reachable) out << fmt::format("unreachable: {}\n", h.error.str());
+  if (!plan.has_changes()) out << "No changes. The hosts match the stack.\n";
+  out << summary_line(plan) << "\n";
+}
+
+void render_apply_report(std::ostream& out, const ApplyReport& report) {
+  for (const HostReport& h : report.hosts) {
+    const char* status = h.errors.empty() ? "ok" : "FAILED";
+    out << fmt::format("host {}: {} ({} done)\n", h.host, status, h.done.size());
+    for (const auto& e : h.errors) out << fmt::format("  error: {}\n", e.str());
+  }
+  for (const auto& n : report.notes) out << "note: " << n << "\n";
+  if (report.interrupted) out << "Interrupted: the steps above were done; re-run to converge.\n";
+  out << fmt::format("Apply {}: {} change{} done on {} host{}.\n",
+                     report.ok() ? "complete" : "incomplete", report.changes_done(),
+                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
+                     report.hosts.size() == 1 ? "" : "s");
+}
+
+nlohmann::json apply_report_json(const ApplyReport& report) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const HostReport& h : report.hosts) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : h.errors) errors.push_back(e.str());
+    hosts.push_back({{"host", h.host}, {"ok", h.errors.empty()}, {"done", h.done},
+                     {"errors", errors}});
+  }
+  return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
+          {"notes", report.notes}};
+}
+
+void ConsoleProgress::step(const std::string& host, const std::string& service,
+                           const std::string& text) {
+  std::lock_guard<std::mutex> guard(mu_);
+  out_ << fmt::format("{:<10} {:<14} {}\n", host, service.empty() ? "-" : service, text)
+       << std::flush;
+}
+
+}  // namespace berth::cli

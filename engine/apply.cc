@@ -1,0 +1,242 @@
+#include "engine/apply.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <thread>
+#include <set>
+
+#include "engine/apply_run.h"
+#include "engine/container_request.h"
+#include "engine/lock.h"
+#include "engine/parallel.h"
+
+namespace berth {
+
+bool ApplyReport::ok() const {
+  if (interrupted) return false;
+  for (const auto& h : hosts)
+    if (!h.errors.empty()) return false;
+  return true;
+}
+
+int ApplyReport::changes_done() const {
+  int n = 0;
+  for (const auto& h : hosts) n += static_cast<int>(h.done.size());
+  return n;
+}
+
+ApplyRun::ApplyRun(const Stack& s, const Plan& p, Fleet& f, const ApplyOptions& o, Progress& pr)
+    : stack(s), plan(p), fleet(f), options(o), progress(pr) {
+  reports.resize(f.size());
+  failed.assign(f.size(), 0);
+  for (size_t i = 0; i < f.size(); ++i) reports[i].host = f.inventory.hosts[i].name;
+}
+
+bool ApplyRun::host_failed(const std::string& host) {
+  std::lock_guard<std::mutex> guard(mu);
+  return failed[host_index(host)] != 0;
+}
+
+void ApplyRun::fail(const std::string& host, Error e) {
+  int i = host_index(host);
+  if (e.host.empty()) e.host = host;
+  progress.step(host, e.service, "failed: " + e.message);
+  std::lock_guard<std::mutex> guard(mu);
+  failed[i] = 1;
+  reports[i].errors.push_back(std::move(e));
+}
+
+void ApplyRun::done(const std::string& host, const std::string& service,
+                    const std::string& text) {
+  progress.step(host, service, text);
+  std::lock_guard<std::mutex> guard(mu);
+  reports[host_index(host)].done.push_back(text);
+}
+
+namespace {
+
+std::vector<size_t> touched_hosts(const Plan& plan, const Fleet& fleet) {
+  std::set<size_t> hosts;
+  auto add = [&](const std::string& h) {
+    if (int i = fleet.index_of(h); i >= 0) hosts.insert(static_cast<size_t>(i));
+  };
+  for (const auto& c : plan.changes) {
+    add(c.host);
+    if (!c.from_host.empty()) add(c.from_host);
+  }
+  for (const auto& r : plan.infra) add(r.host);
+  return {hosts.begin(), hosts.end()};
+}
+
+void create_infra(ApplyRun& run, const std::vector<size_t>& hosts) {
+  parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
+    const std::string& host = run.fleet.inventory.hosts[hosts[k]].name;
+    Provider& p = *run.fleet.providers[hosts[k]];
+    for (const InfraChange& r : run.plan.infra) {
+      if (r.host != host || r.action != Action::kCreate || run.host_failed(host)) continue;
+      std::map<std::string, std::string> l = {{labels::kStack, run.stack.name}};
+      Status st = ok_status();
+      if (r.kind == InfraChange::Kind::kNetwork) {
+        NetworkSpec spec;
+        for (const auto& n : run.stack.networks)
+          if (n.key == r.key) spec = n;
+        spec.name = r.name;
+        l[labels::kNetwork] = r.key;
+        auto got = p.create_network(spec, l);
+        if (!got.ok()) st = got.error();
+      } else {
+        VolumeSpec spec;
+        for (const auto& v : run.stack.volumes)
+          if (v.key == r.key) spec = v;
+        spec.name = r.name;
+        l[labels::kVolume] = r.key;
+        auto got = p.create_volume(spec, l);
+        if (!got.ok()) st = got.error();
+      }
+      if (!st.ok()) return run.fail(host, st.error());
+      run.done(host, "", fmt::format("created {} {}",
+                                     r.kind == InfraChange::Kind::kNetwork ? "network" : "volume",
+                                     r.name));
+    }
+  });
+}
+
+// Pulls or builds, on each host, the images of the services about to start there.
+void prepare_images(ApplyRun& run, const std::vector<size_t>& hosts) {
+  parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
+    const std::string& host = run.fleet.inventory.hosts[hosts[k]].name;
+    Provider& p = *run.fleet.providers[hosts[k]];
+    std::set<std::string> services;
+    for (const Change& c : run.plan.changes)
+      if (c.host == host && c.action != Action::kRemove && c.action != Action::kUpdate)
+        services.insert(c.service);
+    for (const std::string& name : services) {
+      const Service* s = run.stack.find_service(name);
+      if (!s || run.host_failed(host)) continue;
+      std::string image = service_image(run.stack, *s);
+      auto present = p.image_present(image);
+      if (!present.ok()) return run.fail(host, present.error());
+      if (*present) continue;
+      auto report = [&](const std::string& line) { run.progress.step(host, name, line); };
+      Status st = s->build ? p.build_image(*s->build, image, report) : p.pull_image(image, report);
+      if (!st.ok()) {
+        Error e = st.error();
+        e.service = name;
+        return run.fail(host, e);
+      }
+      run.done(host, name, fmt::format("{} image {}", s->build ? "built" : "pulled", image));
+    }
+  });
+}
+
+// Services in depends_on order: level 0 has no dependencies, level k depends on < k.
+std::vector<std::vector<std::string>> dependency_levels(const Stack& stack) {
+  std::map<std::string, int> level;
+  std::function<int(const Service&, int)> depth = [&](const Service& s, int guard) -> int {
+    if (auto it = level.find(s.name); it != level.end()) return it->second;
+    int d = 0;
+    for (const auto& dep : s.depends_on)
+      if (const Service* t = stack.find_service(dep.service); t && guard < 1000)
+        d = std::max(d, depth(*t, guard + 1) + 1);
+    return level[s.name] = d;
+  };
+  std::vector<std::vector<std::string>> levels;
+  for (const auto& s : stack.services) {
+    size_t d = static_cast<size_t>(depth(s, 0));
+    if (levels.size() <= d) levels.resize(d + 1);
+    levels[d].push_back(s.name);
+  }
+  return levels;
+}
+
+void run_changes(ApplyRun& run, const std::vector<const Change*>& changes, int parallel) {
+  parallel_for(changes.size(), parallel, [&](size_t k) {
+    const Change& c = *changes[k];
+    if (run.stop_requested() || run.host_failed(c.host)) return;
+    if (!c.from_host.empty() && run.host_failed(c.from_host)) return;
+    Status st = run_change(run, c);
+    if (!st.ok()) run.fail(st.error().host.empty() ? c.host : st.error().host, st.error());
+  });
+}
+
+// One service: waits for its dependencies, then creates/updates at once and replaces in
+// batches of update_config.parallelism.
+void apply_service(ApplyRun& run, const Service& s) {
+  std::vector<const Change*> direct, rolling;
+  for (const Change& c : run.plan.changes) {
+    if (c.service != s.name || c.action == Action::kRemove) continue;
+    bool replaces = c.action == Action::kRecreate || c.action == Action::kMove;
+    (replaces ? rolling : direct).push_back(&c);
+  }
+  for (const Dependency& dep : s.depends_on) {
+    if (direct.empty() && rolling.empty()) break;
+    Status st = wait_for_service(run, dep.service, dep.condition);
+    if (!st.ok()) {
+      Error e = st.error();
+      e.service = s.name;
+      for (const Change* c : direct) run.fail(c->host, e);
+      for (const Change* c : rolling) run.fail(c->host, e);
+      return;
+    }
+  }
+  run_changes(run, direct, run.options.max_parallel);
+  size_t batch = s.update_config.parallelism > 0 ? s.update_config.parallelism : rolling.size();
+  for (size_t at = 0; at < rolling.size(); at += batch) {
+    std::vector<const Change*> slice(rolling.begin() + at,
+                                     rolling.begin() + std::min(rolling.size(), at + batch));
+    run_changes(run, slice, static_cast<int>(slice.size()));
+    if (s.update_config.delay > 0 && at + batch < rolling.size())
+      std::this_thread::sleep_for(std::chrono::nanoseconds(s.update_config.delay));
+  }
+}
+
+void remove_unused_infra(ApplyRun& run) {
+  parallel_for(run.plan.infra.size(), run.options.max_parallel, [&](size_t k) {
+    const InfraChange& r = run.plan.infra[k];
+    if (r.action != Action::kRemove || run.host_failed(r.host)) return;
+    Provider& p = run.provider(r.host);
+    Status st = r.kind == InfraChange::Kind::kNetwork ? p.remove_network(r.id.empty() ? r.name : r.id)
+                                                      : p.remove_volume(r.name);
+    if (!st.ok()) return run.fail(r.host, st.error());
+    run.done(r.host, "", fmt::format("removed {} {}",
+                                     r.kind == InfraChange::Kind::kNetwork ? "network" : "volume",
+                                     r.name));
+  });
+}
+
+}  // namespace
+
+Result<ApplyReport> apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
+                               const ApplyOptions& options, Progress& progress) {
+  std::vector<size_t> hosts = touched_hosts(plan, fleet);
+  auto locks = acquire_locks(stack.name, fleet, hosts, options.max_parallel);
+  if (!locks.ok()) return locks.error();
+  ApplyRun run(stack, plan, fleet, options, progress);
+  ApplyReport report;
+  report.notes = locks->notes;
+  for (auto& [i, e] : locks->unreachable) run.fail(fleet.inventory.hosts[i].name, e);
+
+  create_infra(run, hosts);
+  prepare_images(run, hosts);
+  for (const auto& level : dependency_levels(stack)) {
+    parallel_for(level.size(), options.max_parallel, [&](size_t k) {
+      if (!run.stop_requested()) apply_service(run, *stack.find_service(level[k]));
+    });
+  }
+  std::vector<const Change*> removals;
+  for (const Change& c : plan.changes)
+    if (c.action == Action::kRemove) removals.push_back(&c);
+  run_changes(run, removals, options.max_parallel);
+  remove_unused_infra(run);
+  release_locks(stack.name, fleet, locks->locked, options.max_parallel);
+
+  report.interrupted = run.stop_requested();
+  for (size_t i : hosts) report.hosts.push_back(std::move(run.reports[i]));
+  return report;
+}
+
+}  // namespace berth

@@ -1,0 +1,55 @@
+// Apply: carry out a Plan on the hosts; the only way berth changes anything.
+//
+// Order (SPEC.md, Plan and apply): lock every host touched; networks and volumes; images
+// (pull, or build on the target host); containers level by level in depends_on order (waiting
+// for service_healthy / service_completed_successfully), independent services and hosts in
+// parallel with a bound; replacements in batches of update_config.parallelism, rolled back per
+// failure_action; removals; unused networks; unlock. A host that fails stops being touched;
+// the others complete, and the report says exactly what was done where.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/fleet.h"
+#include "planner/model.h"
+#include "planner/plan.h"
+
+namespace berth {
+
+// Where progress goes (cmd/ renders it). Called from worker threads: implementations lock.
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  virtual void step(const std::string& host, const std::string& service,
+                    const std::string& text) = 0;
+};
+
+struct ApplyOptions {
+  int max_parallel = 8;
+  Nanos health_timeout = 120'000'000'000;  // per wait for a healthy/completed dependency
+  std::string commit;                      // recorded in io.berth.commit (sync)
+  std::function<bool()> interrupted;       // polled between steps; true stops the run
+};
+
+struct HostReport {
+  std::string host;
+  std::vector<std::string> done;  // "created demo-web-1", "removed network demo_default", ...
+  std::vector<Error> errors;      // empty = everything planned for this host was done
+};
+
+struct ApplyReport {
+  std::vector<HostReport> hosts;  // every host the plan touched, in inventory order
+  std::vector<std::string> notes;
+  bool interrupted = false;
+  bool ok() const;
+  int changes_done() const;
+};
+
+// Error only when nothing was changed (lock held elsewhere, ...). Otherwise the report says what
+// happened per host, failures included.
+Result<ApplyReport> apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
+                               const ApplyOptions& options, Progress& progress);
+
+}  // namespace berth

@@ -1,0 +1,33 @@
+// The Compose loader: stack files, .env and inventory -> the Desired model (planner/model.h).
+// (API pinned by the lead; the loader helper owns the implementation.)
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "planner/model.h"
+#include "planner/result.h"
+
+namespace berth {
+
+struct LoadOptions {
+  std::vector<std::string> files;      // -f, in order; empty = find as Compose does
+  std::string project_name;            // -p ("" = not given)
+  std::vector<std::string> env_files;  // --env-file (default: .env beside the first file)
+  std::vector<std::string> profiles;   // --profile
+  std::string working_dir;             // "" = current directory
+  std::map<std::string, std::string> environment;  // process environment
+};
+
+// Loads, interpolates, merges and normalizes. Every problem found goes into diag (errors and
+// warnings, each with file:line:col); the returned Stack is meaningful only if diag.ok().
+Stack load_stack(const LoadOptions& options, Diagnostics& diag);
+// Inventory file (SPEC.md, Inventory). Hosts sorted by name.
+Inventory load_inventory(const std::string& path, Diagnostics& diag);
+// `berth config` output: YAML (every string quoted) and JSON.
+std::string render_config_yaml(const Stack& stack);
+nlohmann::json render_config_json(const Stack& stack);
+
+}  // namespace berth

@@ -1,0 +1,91 @@
+#include "engine/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "engine/observe.h"
+#include "engine/snapshot.h"
+
+namespace berth {
+
+Result<Stack> load_checked(const LoadOptions& options, Diagnostics& diag) {
+  Stack stack = load_stack(options, diag);
+  if (!diag.ok()) {
+    return Error{ErrorKind::kInput, {}, "", "",
+                 fmt::format("the stack has {} error{}; nothing was changed", diag.errors.size(),
+                             diag.errors.size() == 1 ? "" : "s"),
+                 ""};
+  }
+  return stack;
+}
+
+Result<Planned> open_stack(const PlanRequest& request, Diagnostics& diag) {
+  auto stack = load_checked(request.load, diag);
+  if (!stack.ok()) return stack.error();
+  if (request.strategy) stack->strategy = *request.strategy;
+
+  Observed saved;
+  Inventory inventory;
+  if (request.mode == FleetMode::kSnapshot) {
+    auto snap = read_snapshot(request.snapshot_path);
+    if (!snap.ok()) return snap.error();
+    saved = std::move(snap->observed);
+    inventory = request.inventory_path.empty() ? std::move(snap->inventory)
+                                               : load_inventory(request.inventory_path, diag);
+  } else {
+    inventory = resolve_inventory(request.inventory_path, stack->project_dir, diag);
+  }
+  if (!diag.ok()) {
+    return Error{ErrorKind::kInput, {}, "", "", "the inventory has errors; nothing was changed",
+                 ""};
+  }
+  if (request.mode == FleetMode::kOffline) {
+    for (const Host& h : inventory.hosts) {
+      if (!h.capacity) {
+        return Error{ErrorKind::kInput, h.location, h.name, "",
+                     "--offline needs a declared capacity for every host",
+                     "add `capacity: {cpus: N, memory: SIZE}` to the host in the inventory"};
+      }
+    }
+  }
+  auto fleet = open_fleet(std::move(inventory), request.mode, request.provider, &saved);
+  if (!fleet.ok()) return fleet.error();
+  Planned planned;
+  planned.stack = std::move(stack).value();
+  planned.fleet = std::move(fleet).value();
+  return planned;
+}
+
+Result<Planned> make_planned(const PlanRequest& request, Diagnostics& diag) {
+  auto planned = open_stack(request, diag);
+  if (!planned.ok()) return planned;
+  Planned& p = *planned;
+  p.observed = observe(p.stack.name, p.fleet, request.max_parallel);
+  p.placement = place(p.stack, p.fleet.inventory, p.observed, p.stack.strategy);
+  p.plan = make_plan(p.stack, p.observed, p.placement);
+  return planned;
+}
+
+Plan destroy_plan(const Stack& stack, const Observed& observed, bool volumes) {
+  Stack empty;
+  empty.name = stack.name;
+  Plan plan = make_plan(empty, observed, PlacementResult{});
+  if (volumes) {
+    for (const ObservedHost& h : observed.hosts) {
+      for (const ObservedVolume& v : h.volumes) {
+        InfraChange r;
+        r.kind = InfraChange::Kind::kVolume;
+        r.action = Action::kRemove;
+        r.key = v.labels.count(labels::kVolume) ? v.labels.at(labels::kVolume) : v.name;
+        r.name = v.name;
+        r.host = h.name;
+        plan.infra.push_back(std::move(r));
+        ++plan.summary.volumes_remove;
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace berth

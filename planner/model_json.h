@@ -1,0 +1,19 @@
+// JSON forms of the model, for saved plans (`berth plan --out`) and snapshots (`berth
+// snapshot`). (API pinned by the lead; the diff helper owns the implementation.)
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "planner/model.h"
+#include "planner/result.h"
+
+namespace berth {
+
+nlohmann::json stack_to_json(const Stack& stack);
+Result<Stack> stack_from_json(const nlohmann::json& doc);
+nlohmann::json inventory_to_json(const Inventory& inventory);
+Result<Inventory> inventory_from_json(const nlohmann::json& doc);
+nlohmann::json observed_to_json(const Observed& observed);
+Result<Observed> observed_from_json(const nlohmann::json& doc);
+
+}  // namespace berth
