@@ -1,0 +1,187 @@
+// berth on a 3-host lab over real OpenSSH (issue 4): placement lands where the plan said,
+// unreachable hosts, a daemon lost mid-apply, locks, host keys.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.h"
+
+namespace berth::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kSpread = R"(name: fleet
+services:
+  web:
+    image: berth-test/busybox:latest
+    command: ["httpd", "-f", "-p", "8080", "-h", "/tmp"]
+    ports: ["8080:8080"]
+    deploy:
+      replicas: 3
+      placement:
+        max_replicas_per_node: 1
+  cache:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    deploy:
+      replicas: 2
+      placement:
+        constraints: ["node.labels.zone==a"]
+)";
+
+class Fleet3 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lab_ = &shared_lab(3, /*ssh=*/true);
+    dir_ = temp_dir();
+    write_file(dir_ + "/compose.yaml", kSpread);
+  }
+  void TearDown() override {
+    for (const auto& h : lab_->hosts) {
+      lab_->start_sshd(h.name);
+      lab_->start_dockerd(h.name);
+    }
+    berth({"destroy", "--yes"});
+  }
+  CommandResult berth(std::vector<std::string> args) {
+    args.insert(args.end(), {"-i", lab_->inventory});
+    for (const auto& f : lab_->ssh_flags()) args.push_back(f);
+    return run_berth(args, dir_);
+  }
+  std::string on(const LabHost& h) {
+    return docker_on(h, {"ps", "--format", "{{.Names}}", "--filter",
+                         "label=io.berth.stack=fleet"})
+        .out;
+  }
+
+  Lab* lab_ = nullptr;
+  std::string dir_;
+};
+
+TEST_F(Fleet3, ReplicasLandWhereThePlanSaid) {
+  CommandResult plan = berth({"plan", "--json"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto doc = nlohmann::json::parse(plan.out);
+  ASSERT_EQ(doc["placements"].size(), 5u);
+  CommandResult apply = berth({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  int web_hosts = 0;
+  for (const auto& p : doc["placements"]) {
+    std::string host = p["host"], service = p["service"], slot = p["slot"];
+    for (const auto& h : lab_->hosts)
+      if (h.name == host) {
+        EXPECT_THAT(on(h), HasSubstr("fleet-" + service + "-" + slot)) << "on " << host;
+        if (service == "web") ++web_hosts;
+      }
+  }
+  EXPECT_EQ(web_hosts, 3);
+  // Every web replica answers on its own host's address.
+  for (const auto& h : lab_->hosts)
+    EXPECT_THAT(on(h), HasSubstr("fleet-web-"));
+  // cache only on zone a hosts (h1, h3 in the lab).
+  EXPECT_THAT(on(lab_->hosts[1]), Not(HasSubstr("fleet-cache")));
+  EXPECT_EQ(berth({"plan", "--detailed-exitcode"}).exit_code, 0);
+}
+
+TEST_F(Fleet3, HostsCommandShowsEveryHost) {
+  CommandResult hosts = berth({"hosts"});
+  EXPECT_EQ(hosts.exit_code, 0) << hosts.err;
+  for (const auto& h : lab_->hosts) EXPECT_THAT(hosts.out, HasSubstr(h.name));
+  EXPECT_THAT(hosts.out, HasSubstr("zone=a"));
+}
+
+TEST_F(Fleet3, UnreachableHostIsReportedOthersAppliedRerunConverges) {
+  lab_->stop_sshd("h2");
+  CommandResult apply = berth({"apply", "--yes", "--allow-partial"});
+  EXPECT_EQ(apply.exit_code, 3) << apply.out << apply.err;
+  EXPECT_THAT(apply.out + apply.err, HasSubstr("h2"));
+  EXPECT_THAT(apply.out, HasSubstr("FAILED"));
+  EXPECT_THAT(on(lab_->hosts[0]), HasSubstr("fleet-web"));
+  lab_->start_sshd("h2");
+  CommandResult again = berth({"apply", "--yes"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(berth({"plan", "--detailed-exitcode"}).exit_code, 0);
+  for (const auto& h : lab_->hosts) EXPECT_THAT(on(h), HasSubstr("fleet-web"));
+}
+
+TEST_F(Fleet3, UnknownHostKeyIsRefused) {
+  std::vector<std::string> args = {"plan", "-i", lab_->inventory, "--ssh-option",
+                                   "UserKnownHostsFile=/dev/null"};
+  for (const auto& f : lab_->ssh_flags())
+    if (f.find("UserKnownHostsFile") == std::string::npos && f != "--ssh-option")
+      args.insert(args.end(), {"--ssh-option", f});
+  CommandResult plan = run_berth(args, dir_);
+  EXPECT_NE(plan.exit_code, 0);
+  EXPECT_THAT(plan.out + plan.err, HasSubstr("host key"));
+}
+
+TEST_F(Fleet3, SecondConcurrentApplyFailsOnTheLock) {
+  // A service whose health check passes only when the test says so holds the first apply.
+  write_file(dir_ + "/compose.yaml", R"(name: fleet
+services:
+  gate:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
+    deploy: {placement: {constraints: ["node.hostname==h1"]}}
+  after:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    depends_on: {gate: {condition: service_healthy}}
+    deploy: {placement: {constraints: ["node.hostname==h1"]}}
+)");
+  auto first = std::async(std::launch::async, [&] { return berth({"apply", "--yes"}); });
+  // Wait until the first run holds the lock and has started the gate.
+  for (int i = 0; i < 600 && on(lab_->hosts[0]).find("fleet-gate-1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CommandResult second = berth({"apply", "--yes"});
+  EXPECT_EQ(second.exit_code, 4) << second.out << second.err;
+  EXPECT_THAT(second.err, HasSubstr("locked by"));
+  EXPECT_THAT(second.err, HasSubstr("pid"));
+  docker_on(lab_->hosts[0], {"exec", "fleet-gate-1", "touch", "/tmp/open"});
+  CommandResult done = first.get();
+  EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_THAT(on(lab_->hosts[0]), HasSubstr("fleet-after-1"));
+}
+
+TEST_F(Fleet3, DaemonLostMidApplyFailsThatHostOnly) {
+  write_file(dir_ + "/compose.yaml", R"(name: fleet
+services:
+  gate:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
+    deploy: {placement: {constraints: ["node.hostname==h1"]}}
+  web:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    depends_on: {gate: {condition: service_healthy}}
+    deploy: {mode: global}
+)");
+  auto first = std::async(std::launch::async, [&] { return berth({"apply", "--yes"}); });
+  for (int i = 0; i < 600 && on(lab_->hosts[0]).find("fleet-gate-1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  lab_->stop_dockerd("h2");
+  docker_on(lab_->hosts[0], {"exec", "fleet-gate-1", "touch", "/tmp/open"});
+  CommandResult apply = first.get();
+  EXPECT_EQ(apply.exit_code, 3) << apply.out << apply.err;
+  EXPECT_THAT(apply.out, HasSubstr("host h2: FAILED"));
+  EXPECT_THAT(on(lab_->hosts[0]), HasSubstr("fleet-web-h1"));
+  EXPECT_THAT(on(lab_->hosts[2]), HasSubstr("fleet-web-h3"));
+  lab_->start_dockerd("h2");
+  CommandResult again = berth({"apply", "--yes"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(on(lab_->hosts[1]), HasSubstr("fleet-web-h2"));
+}
+
+}  // namespace
+}  // namespace berth::testing
