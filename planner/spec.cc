@@ -1,0 +1,142 @@
+#include "planner/spec.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+// Adds key only when the value is not a default, so adding a field to berth later does not
+// change the hash of every existing container.
+template <class T>
+void put(json& j, const char* key, const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.empty()) j[key] = v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (v) j[key] = v;
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    if (v != 0) j[key] = v;
+  } else {
+    if (!v.empty()) j[key] = v;
+  }
+}
+
+json ports_json(const std::vector<PortSpec>& ports) {
+  json out = json::array();
+  for (const auto& p : ports) {
+    json j;
+    put(j, "host_ip", p.host_ip);
+    put(j, "published", p.host_port);
+    j["target"] = p.container_port;
+    if (p.protocol != "tcp") j["protocol"] = p.protocol;
+    out.push_back(j);
+  }
+  return out;
+}
+
+json mounts_json(const std::vector<MountSpec>& mounts) {
+  json out = json::array();
+  for (const auto& m : mounts) {
+    json j = {{"type", m.type}, {"target", m.target}};
+    put(j, "source", m.source);
+    put(j, "read_only", m.read_only);
+    out.push_back(j);
+  }
+  return out;
+}
+
+}  // namespace
+
+json canonical_spec(const Stack& stack, const Service& service) {
+  const ContainerSpec& s = service.spec;
+  json j = json::object();
+  j["stack"] = stack.name;
+  j["service"] = service.name;
+  put(j, "image", s.image);
+  if (s.command) j["command"] = *s.command;
+  if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
+  put(j, "environment", s.environment);
+  put(j, "labels", s.labels);
+  put(j, "user", s.user);
+  put(j, "working_dir", s.working_dir);
+  put(j, "hostname", s.hostname);
+  put(j, "domainname", s.domainname);
+  put(j, "cap_add", s.cap_add);
+  put(j, "cap_drop", s.cap_drop);
+  put(j, "sysctls", s.sysctls);
+  if (!s.ports.empty()) j["ports"] = ports_json(s.ports);
+  put(j, "expose", s.expose);
+  if (!s.mounts.empty()) j["mounts"] = mounts_json(s.mounts);
+  put(j, "networks", s.networks);
+  put(j, "aliases", s.aliases);
+  put(j, "extra_hosts", s.extra_hosts);
+  put(j, "dns", s.dns);
+  put(j, "tmpfs", s.tmpfs);
+  if (s.healthcheck) {
+    const HealthcheckSpec& h = *s.healthcheck;
+    json hc = json::object();
+    put(hc, "disable", h.disable);
+    put(hc, "test", h.test);
+    put(hc, "interval", h.interval);
+    put(hc, "timeout", h.timeout);
+    put(hc, "start_period", h.start_period);
+    put(hc, "retries", h.retries);
+    j["healthcheck"] = hc;
+  }
+  put(j, "stop_signal", s.stop_signal);
+  put(j, "stop_grace_period", s.stop_grace_period);
+  if (s.init) j["init"] = *s.init;
+  put(j, "privileged", s.privileged);
+  put(j, "read_only", s.read_only);
+  put(j, "tty", s.tty);
+  put(j, "stdin_open", s.stdin_open);
+  put(j, "network_mode", s.network_mode);
+  put(j, "pid", s.pid);
+  put(j, "ipc", s.ipc);
+  put(j, "logging_driver", s.logging_driver);
+  put(j, "logging_options", s.logging_options);
+  put(j, "platform", s.platform);
+  if (service.build) {
+    // Not the context path: the same stack checked out elsewhere must hash the same.
+    json b = json::object();
+    put(b, "dockerfile", service.build->dockerfile);
+    put(b, "args", service.build->args);
+    put(b, "target", service.build->target);
+    j["build"] = b;
+  }
+  return j;
+}
+
+std::string spec_hash(const json& canonical) {
+  std::string text = canonical.dump();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+bool is_secret_name(const std::string& name) {
+  static const char* words[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIALS"};
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('_', start);
+    if (end == std::string::npos) end = name.size();
+    std::string word;
+    for (size_t i = start; i < end; ++i) word += static_cast<char>(std::toupper(name[i]));
+    for (const char* w : words)
+      if (word == w) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace berth
