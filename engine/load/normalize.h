@@ -1,0 +1,24 @@
+// From merged, interpolated trees to the model (planner/model.h).
+#pragma once
+
+#include "engine/load/fields.h"
+#include "planner/model.h"
+
+namespace berth::load {
+
+// One service. `stack` gives the declared networks/volumes/secrets/configs to check against.
+Service normalize_service(Context& c, const std::string& name, const Node& node,
+                          const Node& top);
+// The deploy: section into `s`.
+void normalize_deploy(Context& c, const Node& deploy, Service& s);
+// Mounts from `volumes:` of a service.
+void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerSpec& spec);
+// `secrets:` / `configs:` of a service as read-only bind mounts.
+void normalize_file_refs(Context& c, const Node& list, const Node& top, const char* kind,
+                         ContainerSpec& spec);
+// The whole stack: services, networks, volumes, checks across services (depends_on).
+Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string>& profiles);
+// Networks and volumes (named after the stack), plus "default" when a service uses it.
+void normalize_resources(Context& c, const Node& top, Stack& stack);
+
+}  // namespace berth::load

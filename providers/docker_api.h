@@ -1,0 +1,37 @@
+// Engine API JSON <-> model, internal to providers/ (unit-tested on samples).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "planner/model.h"
+#include "providers/provider.h"
+
+namespace berth::docker {
+
+// The body of POST /containers/create (with only the first network attached).
+nlohmann::json container_body(const ContainerCreate& request);
+// One entry of GET /containers/json.
+ObservedContainer container_from_list(const nlohmann::json& j);
+// GET /containers/{id}/json.
+ObservedContainer container_from_inspect(const nlohmann::json& j);
+// "on-failure:3" -> {"Name": "on-failure", "MaximumRetryCount": 3}.
+nlohmann::json restart_policy(const std::string& restart);
+// The engine's error message from a JSON error body, or the body itself.
+std::string error_message(const std::string& body);
+// Splits a Docker multiplexed log stream (8-byte frame headers) as it arrives.
+class LogDemuxer {
+ public:
+  explicit LogDemuxer(LogSink sink) : sink_(std::move(sink)) {}
+  void feed(std::string_view data);
+
+ private:
+  LogSink sink_;
+  std::string pending_;
+};
+// "nginx:1.27" -> {"nginx", "1.27"}; "reg:5000/a/b@sha256:..." keeps the digest in the tag part.
+std::pair<std::string, std::string> split_image(const std::string& ref);
+// Percent-encodes a query value.
+std::string url_encode(const std::string& s);
+
+}  // namespace berth::docker

@@ -1,0 +1,190 @@
+// Containers, networks and volumes over the Engine API.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "providers/docker_api.h"
+#include "providers/docker_provider.h"
+
+namespace berth {
+
+using nlohmann::json;
+
+namespace {
+
+Error bad_json(const std::string& host, const std::string& what) {
+  return Error{ErrorKind::kHost, {}, host, "", "the engine sent an unreadable answer to " + what,
+               ""};
+}
+
+std::string label_filter(const std::string& label) {
+  return docker::url_encode(json({{"label", {label}}}).dump());
+}
+
+}  // namespace
+
+Result<std::vector<ObservedContainer>> DockerProvider::list_containers() {
+  auto r = call({"GET", "/containers/json?all=1", "", "", {}});
+  if (!r.ok()) return r.error();
+  json j = json::parse(r->body, nullptr, false);
+  if (!j.is_array()) return bad_json(host_, "the container list");
+  std::vector<ObservedContainer> out;
+  for (const auto& c : j) out.push_back(docker::container_from_list(c));
+  return out;
+}
+
+Result<ObservedContainer> DockerProvider::inspect_container(const std::string& id) {
+  auto r = call({"GET", "/containers/" + docker::url_encode(id) + "/json", "", "", {}});
+  if (!r.ok()) return r.error();
+  json j = json::parse(r->body, nullptr, false);
+  if (!j.is_object()) return bad_json(host_, "inspect");
+  return docker::container_from_inspect(j);
+}
+
+Result<std::string> DockerProvider::create_container(const ContainerCreate& req) {
+  auto r = call({"POST", "/containers/create?name=" + docker::url_encode(req.name),
+                 docker::container_body(req).dump(), "application/json", {}});
+  if (!r.ok()) {
+    Error e = r.error();
+    e.message = fmt::format("cannot create {}: {}", req.name, e.message);
+    return e;
+  }
+  std::string id = json::parse(r->body, nullptr, false).value("Id", "");
+  // The engine takes one network at create; the others are connected before start.
+  for (size_t i = 1; i < req.networks.size() && req.spec.network_mode.empty(); ++i) {
+    json body = {{"Container", id},
+                 {"EndpointConfig", {{"Aliases", req.networks[i].aliases}}}};
+    auto c = call({"POST", "/networks/" + docker::url_encode(req.networks[i].network) + "/connect",
+                   body.dump(), "application/json", {}});
+    if (!c.ok()) {
+      (void)call({"DELETE", "/containers/" + id + "?force=1", "", "", {}});
+      return c.error();
+    }
+  }
+  return id;
+}
+
+Status DockerProvider::start_container(const std::string& id) {
+  auto r = call({"POST", "/containers/" + id + "/start", "", "", {}}, {304});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status DockerProvider::stop_container(const std::string& id, Nanos timeout) {
+  auto r = call({"POST", fmt::format("/containers/{}/stop?t={}", id, timeout / 1'000'000'000), "",
+                 "", {}},
+                {304});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status DockerProvider::remove_container(const std::string& id, bool volumes) {
+  auto r = call({"DELETE", fmt::format("/containers/{}?force=1&v={}", id, volumes ? 1 : 0), "", "",
+                 {}},
+                {404});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status DockerProvider::rename_container(const std::string& id, const std::string& name) {
+  auto r = call({"POST", fmt::format("/containers/{}/rename?name={}", id, docker::url_encode(name)),
+                 "", "", {}});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status DockerProvider::update_container(const std::string& id, const Resources& limits,
+                                        const std::string& restart) {
+  json body = {{"NanoCpus", limits.nano_cpus},
+               {"Memory", limits.memory},
+               {"PidsLimit", limits.pids},
+               {"RestartPolicy", docker::restart_policy(restart)}};
+  if (limits.memory) body["MemorySwap"] = -1;
+  auto r = call({"POST", "/containers/" + id + "/update", body.dump(), "application/json", {}});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Status DockerProvider::logs(const std::string& id, const LogOptions& o, const LogSink& sink) {
+  docker::LogDemuxer demux(sink);
+  http::ChunkFn feed = [&](std::string_view chunk) {
+    demux.feed(chunk);
+    return true;
+  };
+  auto r = call({"GET", fmt::format("/containers/{}/logs?stdout=1&stderr=1&follow={}&tail={}"
+                                    "&timestamps={}",
+                                    id, o.follow ? 1 : 0, docker::url_encode(o.tail),
+                                    o.timestamps ? 1 : 0),
+                 "", "", {}},
+                {}, &feed);
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Result<std::vector<ObservedNetwork>> DockerProvider::list_networks(const std::string& label) {
+  auto r = call({"GET", "/networks?filters=" + label_filter(label), "", "", {}});
+  if (!r.ok()) return r.error();
+  json j = json::parse(r->body, nullptr, false);
+  if (!j.is_array()) return bad_json(host_, "the network list");
+  std::vector<ObservedNetwork> out;
+  for (const auto& n : j)
+    out.push_back({n.value("Id", ""), n.value("Name", ""),
+                   n.value("Labels", json::object()).is_object()
+                       ? n["Labels"].get<std::map<std::string, std::string>>()
+                       : std::map<std::string, std::string>{}});
+  return out;
+}
+
+Result<ObservedNetwork> DockerProvider::create_network(
+    const NetworkSpec& spec, const std::map<std::string, std::string>& labels) {
+  json body = {{"Name", spec.name},         {"CheckDuplicate", true},
+               {"Labels", labels},          {"Internal", spec.internal},
+               {"Attachable", spec.attachable}, {"Options", spec.driver_opts}};
+  if (!spec.driver.empty()) body["Driver"] = spec.driver;
+  auto r = call({"POST", "/networks/create", body.dump(), "application/json", {}});
+  if (!r.ok()) return r.error();
+  return ObservedNetwork{json::parse(r->body, nullptr, false).value("Id", ""), spec.name, labels};
+}
+
+Status DockerProvider::remove_network(const std::string& id) {
+  auto r = call({"DELETE", "/networks/" + docker::url_encode(id), "", "", {}}, {404});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Result<std::vector<ObservedVolume>> DockerProvider::list_volumes(const std::string& label) {
+  auto r = call({"GET", "/volumes?filters=" + label_filter(label), "", "", {}});
+  if (!r.ok()) return r.error();
+  json j = json::parse(r->body, nullptr, false);
+  if (!j.is_object()) return bad_json(host_, "the volume list");
+  std::vector<ObservedVolume> out;
+  for (const auto& v : j.value("Volumes", json::array())) {
+    ObservedVolume ov{v.value("Name", ""), {}};
+    if (v.contains("Labels") && v["Labels"].is_object())
+      ov.labels = v["Labels"].get<std::map<std::string, std::string>>();
+    out.push_back(ov);
+  }
+  return out;
+}
+
+Result<ObservedVolume> DockerProvider::create_volume(
+    const VolumeSpec& spec, const std::map<std::string, std::string>& labels) {
+  json body = {{"Name", spec.name}, {"Labels", labels}, {"DriverOpts", spec.driver_opts}};
+  if (!spec.driver.empty()) body["Driver"] = spec.driver;
+  auto r = call({"POST", "/volumes/create", body.dump(), "application/json", {}});
+  if (!r.ok()) return r.error();
+  json v = json::parse(r->body, nullptr, false);
+  ObservedVolume out{spec.name, {}};
+  // An existing volume comes back with ITS labels: the caller checks them.
+  if (v.is_object() && v.contains("Labels") && v["Labels"].is_object())
+    out.labels = v["Labels"].get<std::map<std::string, std::string>>();
+  return out;
+}
+
+Status DockerProvider::remove_volume(const std::string& name) {
+  auto r = call({"DELETE", "/volumes/" + docker::url_encode(name), "", "", {}}, {404});
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+}  // namespace berth

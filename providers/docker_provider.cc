@@ -1,0 +1,137 @@
+#include "providers/docker_provider.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "providers/docker_api.h"
+
+namespace berth {
+
+using nlohmann::json;
+
+DockerProvider::DockerProvider(std::string host, std::unique_ptr<Transport> transport,
+                               int max_channels)
+    : host_(std::move(host)), transport_(std::move(transport)),
+      max_channels_(std::max(1, max_channels)) {}
+
+DockerProvider::~DockerProvider() {
+  idle_.clear();  // close channels before the transport (ssh) goes away
+  transport_.reset();
+}
+
+Result<std::unique_ptr<http::Connection>> DockerProvider::acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_channels_; });
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  ++open_;
+  lock.unlock();
+  auto fd = transport_->open_channel();
+  if (!fd.ok()) {
+    std::lock_guard<std::mutex> g(mu_);
+    --open_;
+    cv_.notify_one();
+    return fd.error();
+  }
+  return std::make_unique<http::Connection>(*fd);
+}
+
+void DockerProvider::release(std::unique_ptr<http::Connection> c) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (c->broken()) --open_;
+  else idle_.push_back(std::move(c));
+  cv_.notify_one();
+}
+
+Error DockerProvider::engine_error(const http::Response& r, const std::string& what) const {
+  std::string msg = docker::error_message(r.body);
+  std::string hint;
+  if (msg.find("NanoCPUs") != std::string::npos || msg.find("CPUs available") != std::string::npos)
+    hint = "lower deploy.resources.limits.cpus to at most the host's CPU count";
+  else if (r.status == 409)
+    hint = "another container or object has this name; remove it or rename it";
+  else if (r.status == 404 && what.rfind("pull", 0) == 0)
+    hint = "check the image name and tag, and that the registry is reachable from the host";
+  return Error{ErrorKind::kHost, {}, host_, "", fmt::format("{}: {}", what, msg), hint};
+}
+
+Result<http::Response> DockerProvider::call(http::Request request, std::initializer_list<int> ok,
+                                            const http::ChunkFn* on_chunk) {
+  if (api_.empty()) {
+    if (Status st = negotiate(); !st.ok()) return st.error();
+  }
+  request.target = api_ + request.target;
+  auto conn = acquire();
+  if (!conn.ok()) return conn.error();
+  auto c = std::move(conn).value();
+  auto response = on_chunk ? c->stream(request, *on_chunk) : c->send(request);
+  release(std::move(c));
+  if (!response.ok()) {
+    Error e = transport_->explain(response.error());
+    e.host = host_;
+    return e;
+  }
+  int status = response->status;
+  bool fine = status / 100 == 2 || std::find(ok.begin(), ok.end(), status) != ok.end();
+  if (!fine) {
+    Error e = engine_error(*response, fmt::format("{} {}", request.method, request.target));
+    e.message = docker::error_message(response->body);
+    return e;
+  }
+  return response;
+}
+
+Status DockerProvider::negotiate() {
+  auto conn = acquire();
+  if (!conn.ok()) return conn.error();
+  auto c = std::move(conn).value();
+  auto r = c->send({"GET", "/_ping", "", "", {}});
+  release(std::move(c));
+  if (!r.ok()) {
+    Error e = transport_->explain(r.error());
+    e.host = host_;
+    return e;
+  }
+  std::string version = r->headers.count("api-version") ? r->headers["api-version"] : "1.41";
+  int major = 0, minor = 0;
+  std::sscanf(version.c_str(), "%d.%d", &major, &minor);
+  if (major < 1 || (major == 1 && minor < 41))
+    return Error{ErrorKind::kHost, {}, host_, "",
+                 fmt::format("the Docker engine speaks API {}, berth needs 1.41 or newer", version),
+                 "upgrade Docker on this host (20.10 or newer)"};
+  if (major == 1 && minor > 45) minor = 45;
+  std::lock_guard<std::mutex> g(mu_);
+  api_ = fmt::format("/v{}.{}", major, minor);
+  return ok_status();
+}
+
+Result<EngineInfo> DockerProvider::info() {
+  auto version = call({"GET", "/version", "", "", {}});
+  if (!version.ok()) return version.error();
+  auto info = call({"GET", "/info", "", "", {}});
+  if (!info.ok()) return info.error();
+  json v = json::parse(version->body, nullptr, false), i = json::parse(info->body, nullptr, false);
+  EngineInfo out;
+  out.engine_version = v.is_object() ? v.value("Version", "") : "";
+  out.api_version = api_.substr(2);
+  out.os = i.is_object() ? i.value("OperatingSystem", "") : "";
+  if (i.is_object()) {
+    out.capacity.nano_cpus = i.value("NCPU", 0LL) * kNanoCpusPerCpu;
+    out.capacity.memory = i.value("MemTotal", 0LL);
+  }
+  return out;
+}
+
+}  // namespace berth
+
+namespace berth {
+std::unique_ptr<Provider> make_docker_provider(const std::string& host,
+                                               std::unique_ptr<Transport> transport,
+                                               int max_channels) {
+  return std::make_unique<DockerProvider>(host, std::move(transport), max_channels);
+}
+}  // namespace berth

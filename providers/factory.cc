@@ -1,0 +1,31 @@
+// make_provider: the implementation is chosen by the address scheme.
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "providers/transport.h"
+
+namespace berth {
+
+std::string default_engine_address() {
+  const char* env = std::getenv("DOCKER_HOST");
+  return env && *env ? env : "unix:///var/run/docker.sock";
+}
+
+Result<std::unique_ptr<Provider>> make_provider(const Host& host, const ProviderOptions& options) {
+  const std::string& a = host.address;
+  if (a.rfind("unix://", 0) == 0)
+    return make_docker_provider(host.name, make_unix_transport(host.name, a.substr(7)),
+                                options.channels_per_host);
+  if (a.rfind("ssh://", 0) == 0) {
+    auto transport = make_ssh_transport(host.name, a, options);
+    if (!transport.ok()) return transport.error();
+    return make_docker_provider(host.name, std::move(transport).value(),
+                                options.channels_per_host);
+  }
+  return Error{ErrorKind::kInput, host.location, host.name, "",
+               fmt::format("unsupported address '{}'", a),
+               "use ssh://[user@]host[:port] or unix:///path/to/docker.sock"};
+}
+
+}  // namespace berth

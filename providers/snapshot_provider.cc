@@ -1,0 +1,79 @@
+// Read-only providers: a saved observed host (berth snapshot) or the inventory alone
+// (--offline). Observe, place and diff run unchanged on them; any change is refused.
+#include "providers/provider.h"
+
+namespace berth {
+namespace {
+
+class ReadOnlyProvider : public Provider {
+ public:
+  explicit ReadOnlyProvider(ObservedHost state) : state_(std::move(state)) {}
+
+  const std::string& host() const override { return state_.name; }
+  Result<EngineInfo> info() override {
+    if (!state_.reachable) return state_.error;
+    return EngineInfo{state_.engine_version, state_.api_version, "", state_.capacity};
+  }
+  Result<std::vector<ObservedContainer>> list_containers() override { return state_.containers; }
+  Result<ObservedContainer> inspect_container(const std::string& id) override {
+    for (const auto& c : state_.containers)
+      if (c.id == id || c.name == id) return c;
+    return refuse("inspect a container not in the snapshot");
+  }
+  Result<std::vector<ObservedNetwork>> list_networks(const std::string&) override {
+    return state_.networks;
+  }
+  Result<std::vector<ObservedVolume>> list_volumes(const std::string& label) override {
+    if (label.rfind("io.berth.lock", 0) == 0) return std::vector<ObservedVolume>{};
+    return state_.volumes;
+  }
+  Result<std::string> create_container(const ContainerCreate&) override { return refuse("create"); }
+  Status start_container(const std::string&) override { return refuse("start"); }
+  Status stop_container(const std::string&, Nanos) override { return refuse("stop"); }
+  Status remove_container(const std::string&, bool) override { return refuse("remove"); }
+  Status rename_container(const std::string&, const std::string&) override { return refuse("rename"); }
+  Status update_container(const std::string&, const Resources&, const std::string&) override {
+    return refuse("update");
+  }
+  Status logs(const std::string&, const LogOptions&, const LogSink&) override { return refuse("read logs"); }
+  Result<ObservedNetwork> create_network(const NetworkSpec&,
+                                         const std::map<std::string, std::string>&) override {
+    return refuse("create a network");
+  }
+  Status remove_network(const std::string&) override { return refuse("remove a network"); }
+  Result<ObservedVolume> create_volume(const VolumeSpec&,
+                                       const std::map<std::string, std::string>&) override {
+    return refuse("create a volume");
+  }
+  Status remove_volume(const std::string&) override { return refuse("remove a volume"); }
+  Result<bool> image_present(const std::string&) override { return true; }
+  Status pull_image(const std::string&, const ProgressFn&) override { return refuse("pull"); }
+  Status build_image(const BuildSpec&, const std::string&, const ProgressFn&) override {
+    return refuse("build");
+  }
+
+ private:
+  Error refuse(const std::string& what) const {
+    return Error{ErrorKind::kUsage, {}, state_.name, "",
+                 "cannot " + what + ": this host is a snapshot/offline view",
+                 "plan offline, apply against the live hosts"};
+  }
+  ObservedHost state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_snapshot_provider(const ObservedHost& saved) {
+  return std::make_unique<ReadOnlyProvider>(saved);
+}
+
+std::unique_ptr<Provider> make_offline_provider(const Host& host) {
+  ObservedHost h;
+  h.name = host.name;
+  h.reachable = true;
+  h.engine_version = "offline";
+  h.capacity = host.capacity.value_or(Resources{});
+  return std::make_unique<ReadOnlyProvider>(h);
+}
+
+}  // namespace berth

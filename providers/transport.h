@@ -1,0 +1,34 @@
+// How a provider reaches an engine: something that opens byte channels to the Engine API.
+// Internal to providers/.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "planner/result.h"
+#include "providers/provider.h"
+
+namespace berth {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // A new connected stream fd speaking to the engine (close-on-exec; the caller owns it).
+  virtual Result<int> open_channel() = 0;
+  // Turns a failure seen on a channel into the clearest error the transport can give
+  // (for SSH: what ssh printed on stderr, classified).
+  virtual Error explain(Error seen) { return seen; }
+};
+
+std::unique_ptr<Transport> make_unix_transport(const std::string& host, const std::string& path);
+// address: ssh://[user@]host[:port]
+Result<std::unique_ptr<Transport>> make_ssh_transport(const std::string& host,
+                                                      const std::string& address,
+                                                      const ProviderOptions& options);
+
+// The provider over any transport.
+std::unique_ptr<Provider> make_docker_provider(const std::string& host,
+                                               std::unique_ptr<Transport> transport,
+                                               int max_channels);
+
+}  // namespace berth
