@@ -19,6 +19,7 @@ services:
   db:
     image: berth-test/busybox:latest
     command: ["sh", "-c", "echo db ready; touch /tmp/ok; exec sleep 1000000"]
+    stop_signal: SIGKILL
     environment:
       DB_PASSWORD: hunter2
     healthcheck:
@@ -30,6 +31,7 @@ services:
   web:
     image: berth-test/busybox:latest
     command: ["sh", "-c", "echo web up; exec sleep 1000000"]
+    stop_signal: SIGKILL
     environment:
       GREETING: ${GREETING:-hello}
     depends_on:

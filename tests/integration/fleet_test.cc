@@ -24,6 +24,7 @@ services:
   web:
     image: berth-test/busybox:latest
     command: ["httpd", "-f", "-p", "8080", "-h", "/tmp"]
+    stop_signal: SIGKILL
     ports: ["8080:8080"]
     deploy:
       replicas: 3
@@ -32,6 +33,7 @@ services:
   cache:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
     deploy:
       replicas: 2
       placement:
@@ -131,11 +133,13 @@ services:
   gate:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
     healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
     deploy: {placement: {constraints: ["node.hostname==h1"]}}
   after:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
     depends_on: {gate: {condition: service_healthy}}
     deploy: {placement: {constraints: ["node.hostname==h1"]}}
 )");
@@ -159,11 +163,13 @@ services:
   gate:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
     healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
     deploy: {placement: {constraints: ["node.hostname==h1"]}}
   web:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
     depends_on: {gate: {condition: service_healthy}}
     deploy: {mode: global}
 )");

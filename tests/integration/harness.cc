@@ -1,0 +1,161 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace berth::testing {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lab_script() { return std::string(BERTH_SOURCE_DIR) + "/tests/lab/lab"; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
+// Leaked on purpose: it is used by the atexit handler, after static destructors may have run.
+std::vector<std::string>& temp_dirs() {
+  static auto* dirs = new std::vector<std::string>;
+  return *dirs;
+}
+
+struct LabOwner {
+  Lab lab;
+  ~LabOwner() { run({lab_script(), "down", "--dir", lab.dir}); }
+};
+
+void lab_cmd(const Lab& lab, const char* what, const std::string& h) {
+  auto r = run({lab_script(), what, h, "--dir", lab.dir});
+  if (r.exit_code != 0) throw std::runtime_error("lab " + std::string(what) + ": " + r.err);
+}
+
+}  // namespace
+
+CommandResult run(const std::vector<std::string>& argv, const std::string& cwd,
+                  const std::map<std::string, std::string>& env) {
+  std::string base = fs::temp_directory_path() / ("berth-run-" + std::to_string(getpid()));
+  static int counter = 0;
+  std::string out_path = base + "-" + std::to_string(++counter) + ".out";
+  std::string err_path = out_path + ".err";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    if (!env.count(kv.substr(0, kv.find('=')))) env_store.push_back(kv);
+  }
+  for (auto& [k, v] : env) env_store.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  CommandResult r;
+  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data()) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return r;
+}
+
+CommandResult run_berth(const std::vector<std::string>& args, const std::string& cwd,
+                        const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv = {BERTH_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, cwd, env);
+}
+
+CommandResult docker_on(const LabHost& host, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/docker", "-H", "unix://" + host.socket};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+std::vector<std::string> Lab::ssh_flags() const {
+  std::vector<std::string> flags;
+  std::istringstream in(slurp(ssh_options_file));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) flags.insert(flags.end(), {"--ssh-option", line});
+  return flags;
+}
+
+void Lab::stop_sshd(const std::string& h) const { lab_cmd(*this, "stop-sshd", h); }
+void Lab::start_sshd(const std::string& h) const { lab_cmd(*this, "start-sshd", h); }
+void Lab::stop_dockerd(const std::string& h) const { lab_cmd(*this, "stop-dockerd", h); }
+void Lab::start_dockerd(const std::string& h) const { lab_cmd(*this, "start-dockerd", h); }
+void Lab::link_down(const std::string& h) const { lab_cmd(*this, "link-down", h); }
+void Lab::link_up(const std::string& h) const { lab_cmd(*this, "link-up", h); }
+
+Lab& shared_lab(int hosts, bool ssh) {
+  static std::unique_ptr<LabOwner> owner;
+  if (owner) return owner->lab;
+  // A network of its own per process, so a lab someone runs by hand does not collide.
+  int net = 100 + getpid() % 100;
+  std::string dir = "/tmp/berth-itest-" + std::to_string(getpid());
+  std::vector<std::string> up = {lab_script(), "up", std::to_string(hosts), "--dir", dir,
+                                 "--net", std::to_string(net)};
+  if (!ssh) up.push_back("--no-ssh");
+  run({lab_script(), "down", "--dir", dir});
+  auto r = run(up);
+  owner = std::make_unique<LabOwner>();
+  owner->lab.dir = dir;
+  if (r.exit_code != 0) throw std::runtime_error("lab up failed: " + r.out + r.err);
+  auto img = run({lab_script(), "image", "--dir", dir});
+  if (img.exit_code != 0) throw std::runtime_error("lab image failed: " + img.err);
+  Lab& lab = owner->lab;
+  lab.inventory = dir + "/berth.hosts.yaml";
+  lab.ssh_options_file = dir + "/ssh_options";
+  for (int i = 1; i <= hosts; ++i) {
+    LabHost h;
+    h.name = "h" + std::to_string(i);
+    h.ip = "10.231." + std::to_string(net) + "." + std::to_string(10 + i);
+    h.socket = dir + "/" + h.name + ".sock";
+    h.address = ssh ? "ssh://root@" + h.ip : "unix://" + h.socket;
+    lab.hosts.push_back(h);
+  }
+  std::atexit([] {
+    owner.reset();
+    for (auto& d : temp_dirs()) fs::remove_all(d);
+  });
+  return lab;
+}
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/berth-test-XXXXXX";
+  std::string d = mkdtemp(tmpl);
+  temp_dirs().push_back(d);
+  return d;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+}  // namespace berth::testing
