@@ -47,6 +47,9 @@ std::map<std::string, std::string> our_labels(const std::string& stack) {
 
 // A holder on this machine whose process is gone left a stale lock.
 bool is_stale(const std::map<std::string, std::string>& held) {
+  // A lock volume that lost its labels (seen after an engine restart) names no holder that
+  // could still be running: treat it as stale rather than blocking forever.
+  if (!held.count(kLockId)) return true;
   auto machine = held.find(kLockMachine);
   auto pid = held.find(kLockPid);
   if (machine == held.end() || pid == held.end() || machine->second != this_machine())
@@ -79,6 +82,14 @@ Result<LockOutcome> acquire_locks(const std::string& stack, Fleet& fleet,
     Provider& p = *fleet.providers[i];
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto got = p.create_volume(spec, labels);
+      if (got.ok() && got->labels.empty()) {
+        // After an engine restart, create answers for an existing volume without its labels
+        // (TRAPS.md); the list still has them.
+        auto listed = p.list_volumes(lock_label(stack));
+        if (listed.ok())
+          for (const auto& v : *listed)
+            if (v.name == spec.name) got->labels = v.labels;
+      }
       std::lock_guard<std::mutex> guard(mu);
       if (!got.ok()) {
         outcome.unreachable.emplace(i, got.error());
