@@ -1,0 +1,27 @@
+# Shared by scripts/setup.sh and scripts/test.sh: install what is missing, build.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+
+PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
+libboost-dev libboost-filesystem-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+libgit2-dev docker.io openssh-server openssh-client busybox-static iproute2 curl docker-compose"
+
+install_packages() {
+  local missing=""
+  for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "berth: installing:$missing"
+    if [ "$(id -u)" != 0 ]; then echo "berth: run as root (apt-get install is needed)" >&2; exit 1; fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+}
+
+build() {
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ninja -C "$BUILD" -j2
+}
