@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""berth vs docker-compose on the same lab engines, in one run (SPEC.md, Performance).
+
+Usage (as root, from the repository, after scripts/setup.sh built build/cmd/berth):
+    python3 bench/berth_vs_compose.py local   # one engine, unix socket: berth vs docker-compose
+    python3 bench/berth_vs_compose.py ssh     # over SSH: 1/4/8/16 lab hosts, and docker-compose over ssh
+Prints a markdown table (medians; CPU = user+sys of the measured process; RSS = peak).
+"""
+import os, resource, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BERTH = os.environ.get("BERTH", os.path.join(ROOT, "build", "cmd", "berth"))
+LAB = os.path.join(ROOT, "tests", "lab", "lab")
+SERVICES = 20
+
+
+def stack_file(directory):
+    lines = ["services:"]
+    for i in range(SERVICES):
+        lines += [f"  s{i:02d}:", "    image: berth-test/busybox:latest",
+                  "    command: [\"sleep\", \"1000000\"]", "    stop_signal: SIGKILL",
+                  f"    environment: {{INDEX: \"{i}\"}}"]
+    path = os.path.join(directory, "compose.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def timed(argv, env=None, cwd=None):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    r = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode not in (0, 2):
+        sys.exit(f"failed ({r.returncode}): {' '.join(argv)}\n{r.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss
+
+
+def median_of(runs, argv, env=None, cwd=None, between=None):
+    walls, cpus, rss = [], [], 0
+    for _ in range(runs):
+        if between:
+            between()
+        w, c, m = timed(argv, env, cwd)
+        walls.append(w); cpus.append(c); rss = max(rss, m)
+    return statistics.median(walls), statistics.median(cpus), rss
+
+
+def lab(*args):
+    subprocess.run([LAB, *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def row(name, berth, peer=None):
+    ratio = f"{berth[0] / peer[0]:.3f}x" if peer else "-"
+    peer_text = f"{peer[0]:.3f} s" if peer else "-"
+    return f"| {name} | {berth[0]:.3f} s | {berth[1]:.3f} s | {berth[2] // 1024} MiB | {peer_text} | {ratio} |"
+
+
+def bench_local(work):
+    d = os.path.join(work, "lab")
+    lab("up", "1", "--no-ssh", "--dir", d, "--net", "201")
+    try:
+        lab("image", "--dir", d)
+        sock = f"unix://{d}/h1.sock"
+        inv = os.path.join(work, "hosts.yaml")
+        with open(inv, "w") as f:
+            f.write(f"hosts:\n  h1:\n    address: {sock}\n")
+        stack_file(work)
+        b = [BERTH, "-p", "twenty", "-i", inv]
+        env = dict(os.environ, DOCKER_HOST=sock)
+        dc = ["docker-compose", "-p", "twenty", "-f", os.path.join(work, "compose.yaml")]
+        bdown = lambda: subprocess.run(b + ["destroy", "--yes"], cwd=work, capture_output=True)
+        cdown = lambda: subprocess.run(dc + ["down"], env=env, capture_output=True)
+        out = ["| step (20 services, one engine) | berth | berth CPU | berth peak RSS | docker-compose | ratio |",
+               "|---|---|---|---|---|---|"]
+        cold_b = median_of(5, b + ["apply", "--yes"], cwd=work, between=bdown)
+        noop_plan = median_of(20, b + ["plan"], cwd=work)
+        noop_apply = median_of(20, b + ["apply", "--yes"], cwd=work)
+        destroy_b = median_of(5, b + ["destroy", "--yes"], cwd=work,
+                              between=lambda: subprocess.run(b + ["apply", "--yes"], cwd=work, capture_output=True))
+        bdown()
+        cold_c = median_of(5, dc + ["up", "-d"], env=env, between=cdown)
+        noop_c = median_of(10, dc + ["up", "-d"], env=env)
+        down_c = median_of(5, dc + ["down"], env=env,
+                           between=lambda: subprocess.run(dc + ["up", "-d"], env=env, capture_output=True))
+        out.append(row("cold apply vs `up -d` (5 runs)", cold_b, cold_c))
+        out.append(row("no-op plan vs no-op `up -d` (20/10 runs)", noop_plan, noop_c))
+        out.append(row("no-op apply vs no-op `up -d` (20/10 runs)", noop_apply, noop_c))
+        out.append(row("destroy vs `down` (5 runs)", destroy_b, down_c))
+        print("\n".join(out))
+    finally:
+        lab("down", "--dir", d)
+
+
+def bench_ssh(work):
+    d = os.path.join(work, "lab")
+    lab("up", "16", "--dir", d, "--net", "202")
+    try:
+        lab("image", "--dir", d)
+        stack_file(work)
+        opts = []
+        for line in open(os.path.join(d, "ssh_options")).read().split():
+            opts += ["--ssh-option", line]
+        out = ["| hosts | no-op plan (10 runs) | berth CPU | cold apply (3 runs) | berth CPU |",
+               "|---|---|---|---|---|"]
+        for n in (1, 4, 8, 16):
+            inv = os.path.join(work, f"hosts{n}.yaml")
+            with open(inv, "w") as f:
+                f.write("hosts:\n" + "".join(f"  h{i}:\n    address: ssh://root@10.231.202.{10 + i}\n"
+                                             for i in range(1, n + 1)))
+            b = [BERTH, "-p", "twenty", "-i", inv, *opts]
+            down = lambda: subprocess.run(b + ["destroy", "--yes"], cwd=work, capture_output=True)
+            cold = median_of(3, b + ["apply", "--yes", "--strategy", "spread"], cwd=work, between=down)
+            noop = median_of(10, b + ["plan", "--strategy", "spread"], cwd=work)
+            down()
+            out.append(f"| {n} | {noop[0]:.3f} s | {noop[1]:.3f} s | {cold[0]:.3f} s | {cold[1]:.3f} s |")
+        # docker-compose over ssh to h1, with a private HOME holding the lab's ssh settings.
+        home = os.path.join(work, "home")
+        os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)
+        with open(os.path.join(home, ".ssh", "config"), "w") as f:
+            f.write(f"Host 10.231.202.11\n  IdentityFile {d}/id_ed25519\n  UserKnownHostsFile {d}/known_hosts\n  StrictHostKeyChecking yes\n")
+        env = dict(os.environ, HOME=home, DOCKER_HOST="ssh://root@10.231.202.11")
+        dc = ["docker-compose", "-p", "twenty", "-f", os.path.join(work, "compose.yaml")]
+        cold_c = median_of(1, dc + ["up", "-d"], env=env)
+        noop_c = median_of(3, dc + ["up", "-d"], env=env)
+        subprocess.run(dc + ["down"], env=env, capture_output=True)
+        out.append("")
+        out.append(f"docker-compose 1.29 over ssh to one host: cold `up -d` {cold_c[0]:.2f} s (1 run), "
+                   f"no-op `up -d` {noop_c[0]:.2f} s (median of 3).")
+        print("\n".join(out))
+    finally:
+        lab("down", "--dir", d)
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "local"
+    with tempfile.TemporaryDirectory() as work:
+        (bench_local if mode == "local" else bench_ssh)(work)
