@@ -1,6 +1,7 @@
 // berth ps: the stack's containers on every host (like `docker compose ps`).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -33,8 +34,12 @@ int run_ps(const StackOptions& stack, bool json, bool all) {
       std::cerr << "warning: " << h.error.str() << "\n";
       continue;
     }
-    for (const ObservedContainer& c : h.containers) {
-      if (!c.owned_by(observed.stack)) continue;
+    std::vector<const ObservedContainer*> mine;
+    for (const ObservedContainer& c : h.containers)
+      if (c.owned_by(observed.stack)) mine.push_back(&c);
+    std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    for (const ObservedContainer* cp : mine) {
+      const ObservedContainer& c = *cp;
       if (!all && c.state != "running" && c.state != "restarting") continue;
       if (json) {
         rows.push_back({{"name", c.name}, {"service", c.label(labels::kService)},

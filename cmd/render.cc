@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace berth::cli {
@@ -83,7 +84,10 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
   }
   for (const ObservedHost& h : observed.hosts)
     if (!h.reachable) out << fmt::format("unreachable: {}\n", h.error.str());
-  if (!plan.has_changes()) out << "No changes. The hosts match the stack.\n";
+  bool all_reachable = std::all_of(observed.hosts.begin(), observed.hosts.end(),
+                                   [](const ObservedHost& h) { return h.reachable; });
+  if (!plan.has_changes() && plan.unplaced.empty() && all_reachable)
+    out << "No changes. The hosts match the stack.\n";
   out << summary_line(plan) << "\n";
 }
 

@@ -156,6 +156,34 @@ TEST_F(SingleEngine, SavedPlanAppliesExactlyAndIsRefusedWhenStale) {
   EXPECT_THAT(stale.err, HasSubstr("changed since this plan was made"));
 }
 
+TEST_F(SingleEngine, SnapshotPlansOfflineLikeTheLiveHosts) {
+  ASSERT_EQ(berth({"apply", "--yes"}).exit_code, 0);
+  std::string snap = dir_ + "/state.json";
+  CommandResult saved = berth({"snapshot", "-o", snap});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  CommandResult plan = run_berth({"plan", "--snapshot", snap, "--detailed-exitcode"}, dir_);
+  EXPECT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("No changes"));
+  // Someone removes a replica: the live plan sees it, the snapshot still describes the past.
+  docker_on(lab_->hosts[0], {"rm", "-f", "itest-web-2"});
+  EXPECT_EQ(berth({"plan", "--detailed-exitcode"}).exit_code, 2);
+  EXPECT_EQ(run_berth({"plan", "--snapshot", snap, "--detailed-exitcode"}, dir_).exit_code, 0);
+}
+
+TEST_F(SingleEngine, OfflinePlanContactsNoHost) {
+  std::string inv = dir_ + "/offline.yaml";
+  write_file(inv, "hosts:\n  a:\n    address: ssh://nobody@192.0.2.1\n    capacity: {cpus: 2, memory: 1GiB}\n");
+  CommandResult plan = run_berth({"plan", "--offline", "--json", "-i", inv}, dir_);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto doc = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(doc["placements"].size(), 3u);
+  EXPECT_EQ(doc["summary"]["create"], 3);
+  write_file(inv, "hosts:\n  a:\n    address: ssh://nobody@192.0.2.1\n");
+  CommandResult missing = run_berth({"plan", "--offline", "-i", inv}, dir_);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("--offline needs a declared capacity"));
+}
+
 TEST_F(SingleEngine, BadStackChangesNothing) {
   write_file(dir_ + "/compose.yaml", "services:\n  web:\n    image: x\n    replicas: [\n");
   CommandResult plan = berth({"apply", "--yes"});
