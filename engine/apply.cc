@@ -72,35 +72,40 @@ std::vector<size_t> touched_hosts(const Plan& plan, const Fleet& fleet) {
   return {hosts.begin(), hosts.end()};
 }
 
+// The stack's spec for a network or volume key, named as the plan says.
+template <class Spec>
+Spec infra_spec(const std::vector<Spec>& specs, const InfraChange& r) {
+  Spec spec;
+  for (const auto& s : specs)
+    if (s.key == r.key) spec = s;
+  spec.name = r.name;
+  return spec;
+}
+
+const char* infra_kind(const InfraChange& r) {
+  return r.kind == InfraChange::Kind::kNetwork ? "network" : "volume";
+}
+
+Status create_one(ApplyRun& run, Provider& p, const InfraChange& r) {
+  std::map<std::string, std::string> l = {{labels::kStack, run.stack.name}};
+  if (r.kind == InfraChange::Kind::kNetwork) {
+    l[labels::kNetwork] = r.key;
+    auto got = p.create_network(infra_spec(run.stack.networks, r), l);
+    return got.ok() ? ok_status() : Status(got.error());
+  }
+  l[labels::kVolume] = r.key;
+  auto got = p.create_volume(infra_spec(run.stack.volumes, r), l);
+  return got.ok() ? ok_status() : Status(got.error());
+}
+
 void create_infra(ApplyRun& run, const std::vector<size_t>& hosts) {
   parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
     const std::string& host = run.fleet.inventory.hosts[hosts[k]].name;
     Provider& p = *run.fleet.providers[hosts[k]];
     for (const InfraChange& r : run.plan.infra) {
       if (r.host != host || r.action != Action::kCreate || run.host_failed(host)) continue;
-      std::map<std::string, std::string> l = {{labels::kStack, run.stack.name}};
-      Status st = ok_status();
-      if (r.kind == InfraChange::Kind::kNetwork) {
-        NetworkSpec spec;
-        for (const auto& n : run.stack.networks)
-          if (n.key == r.key) spec = n;
-        spec.name = r.name;
-        l[labels::kNetwork] = r.key;
-        auto got = p.create_network(spec, l);
-        if (!got.ok()) st = got.error();
-      } else {
-        VolumeSpec spec;
-        for (const auto& v : run.stack.volumes)
-          if (v.key == r.key) spec = v;
-        spec.name = r.name;
-        l[labels::kVolume] = r.key;
-        auto got = p.create_volume(spec, l);
-        if (!got.ok()) st = got.error();
-      }
-      if (!st.ok()) return run.fail(host, st.error());
-      run.done(host, "", fmt::format("created {} {}",
-                                     r.kind == InfraChange::Kind::kNetwork ? "network" : "volume",
-                                     r.name));
+      if (Status st = create_one(run, p, r); !st.ok()) return run.fail(host, st.error());
+      run.done(host, "", fmt::format("created {} {}", infra_kind(r), r.name));
     }
   });
 }
@@ -202,9 +207,7 @@ void remove_unused_infra(ApplyRun& run) {
     Status st = r.kind == InfraChange::Kind::kNetwork ? p.remove_network(r.id.empty() ? r.name : r.id)
                                                       : p.remove_volume(r.name);
     if (!st.ok()) return run.fail(r.host, st.error());
-    run.done(r.host, "", fmt::format("removed {} {}",
-                                     r.kind == InfraChange::Kind::kNetwork ? "network" : "volume",
-                                     r.name));
+    run.done(r.host, "", fmt::format("removed {} {}", infra_kind(r), r.name));
   });
 }
 

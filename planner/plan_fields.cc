@@ -1,6 +1,4 @@
 // Field diffs, ordering, infra and the fingerprint of the observed state.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -25,16 +23,6 @@ int slot_number(const std::string& slot) {
   if (slot.empty() || !std::all_of(slot.begin(), slot.end(), ::isdigit) || slot.size() > 9)
     return -1;
   return std::stoi(slot);
-}
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) (out += hex[digest[i] >> 4]) += hex[digest[i] & 15];
-  return out;
 }
 
 }  // namespace

@@ -110,19 +110,17 @@ json canonical_spec(const Stack& stack, const Service& service) {
   return j;
 }
 
-std::string spec_hash(const json& canonical) {
-  std::string text = canonical.dump();
+std::string sha256_hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
   static const char* hex = "0123456789abcdef";
   std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
+  for (unsigned int i = 0; i < len; ++i) (out += hex[digest[i] >> 4]) += hex[digest[i] & 15];
   return out;
 }
+
+std::string spec_hash(const json& canonical) { return sha256_hex(canonical.dump()); }
 
 bool is_secret_name(const std::string& name) {
   static const char* words[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIALS"};

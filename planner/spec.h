@@ -17,6 +17,8 @@ namespace berth {
 nlohmann::json canonical_spec(const Stack& stack, const Service& service);
 // SHA-256 of canonical.dump(), lowercase hex.
 std::string spec_hash(const nlohmann::json& canonical);
+// SHA-256 of any text, lowercase hex (OpenSSL).
+std::string sha256_hex(const std::string& text);
 
 // True for env names containing a whole '_'-separated word PASSWORD, PASSWD, SECRET, TOKEN,
 // KEY or CREDENTIALS (case-insensitive): DB_PASSWORD, API_KEY; not MONKEY.
