@@ -6,7 +6,7 @@ Usage (as root, from the repository, after scripts/setup.sh built build/cmd/bert
     python3 bench/berth_vs_compose.py ssh     # over SSH: 1/4/8/16 lab hosts, and docker-compose over ssh
 Prints a markdown table (medians; CPU = user+sys of the measured process; RSS = peak).
 """
-import os, resource, statistics, subprocess, sys, tempfile, time
+import os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BERTH = os.environ.get("BERTH", os.path.join(ROOT, "build", "cmd", "berth"))
@@ -27,20 +27,21 @@ def stack_file(directory):
 
 
 def timed(argv, env=None, cwd=None):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall time, CPU (user+sys) and peak RSS of this one command (os.wait4: its own rusage)."""
     start = time.monotonic()
-    r = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
     wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode not in (0, 2):
-        sys.exit(f"failed ({r.returncode}): {' '.join(argv)}\n{r.stderr.decode()[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode not in (0, 2):
+        sys.exit(f"failed ({p.returncode}): {' '.join(argv)}\n{err.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def median_of(runs, argv, env=None, cwd=None, between=None):
-    walls, cpus, rss = [], [], 0
+    walls, cpus, rss = [], [], 0  # rss: the largest peak over the runs, KiB
     for _ in range(runs):
         if between:
             between()
@@ -117,6 +118,7 @@ def bench_ssh(work):
             noop = median_of(10, b + ["plan", "--strategy", "spread"], cwd=work)
             down()
             out.append(f"| {n} | {noop[0]:.3f} s | {noop[1]:.3f} s | {cold[0]:.3f} s | {cold[1]:.3f} s |")
+            print(out[-1], file=sys.stderr, flush=True)
         # docker-compose over ssh to h1, with a private HOME holding the lab's ssh settings.
         home = os.path.join(work, "home")
         os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)

@@ -1,5 +1,6 @@
 #include "cmd/cli.h"
 
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -34,7 +35,9 @@ int run(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 1;
   } catch (const std::exception& e) {
-    std::cerr << "error: internal error (" << e.what() << "); please report it\n";
+    std::cerr << "error: berth hit an internal error and stopped; please report it with the "
+                 "command you ran"
+              << (std::getenv("BERTH_DEBUG") ? std::string(" (") + e.what() + ")" : "") << "\n";
     return 1;
   }
   return exit_code;

@@ -184,6 +184,16 @@ TEST_F(SingleEngine, OfflinePlanContactsNoHost) {
   EXPECT_THAT(missing.err, HasSubstr("--offline needs a declared capacity"));
 }
 
+TEST_F(SingleEngine, MissingImageFailsWithAClearMessage) {
+  write_file(dir_ + "/compose.yaml",
+             "name: itest\nservices:\n  app:\n    image: 127.0.0.1:5999/berth-test/none:1\n");
+  CommandResult apply = berth({"apply", "--yes"});
+  EXPECT_EQ(apply.exit_code, 1) << apply.out << apply.err;
+  EXPECT_THAT(apply.out + apply.err, HasSubstr("pull 127.0.0.1:5999/berth-test/none:1"));
+  EXPECT_THAT(apply.out + apply.err, Not(HasSubstr("what()")));
+  EXPECT_EQ(containers(), "");
+}
+
 TEST_F(SingleEngine, BadStackChangesNothing) {
   write_file(dir_ + "/compose.yaml", "services:\n  web:\n    image: x\n    replicas: [\n");
   CommandResult plan = berth({"apply", "--yes"});

@@ -94,6 +94,30 @@ TEST_F(Fleet3, ReplicasLandWhereThePlanSaid) {
   EXPECT_EQ(berth({"plan", "--detailed-exitcode"}).exit_code, 0);
 }
 
+TEST_F(Fleet3, ServiceOnAnotherHostIsReachableByName) {
+  write_file(dir_ + "/compose.yaml", R"(name: fleet
+services:
+  web:
+    image: berth-test/busybox:latest
+    command: ["sh", "-c", "echo hello-from-h1 > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+    ports: ["8080:8080"]
+    stop_signal: SIGKILL
+    deploy: {placement: {constraints: ["node.hostname==h1"]}}
+  client:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
+    deploy: {placement: {constraints: ["node.hostname==h2"]}}
+)");
+  CommandResult apply = berth({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  auto hosts = docker_on(lab_->hosts[1], {"exec", "fleet-client-1", "cat", "/etc/hosts"});
+  EXPECT_THAT(hosts.out, HasSubstr(lab_->hosts[0].ip + "\tweb"));
+  auto got = docker_on(lab_->hosts[1], {"exec", "fleet-client-1", "wget", "-q", "-O", "-",
+                                        "http://web:8080/index.html"});
+  EXPECT_THAT(got.out, HasSubstr("hello-from-h1")) << got.err;
+}
+
 TEST_F(Fleet3, HostsCommandShowsEveryHost) {
   CommandResult hosts = berth({"hosts"});
   EXPECT_EQ(hosts.exit_code, 0) << hosts.err;
