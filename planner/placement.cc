@@ -161,10 +161,19 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
       if (!kept) todo[s.name].push_back(slot);
     }
   }
-  // Phase 2: the rest, largest demand first (first-fit decreasing over services).
+  // Phase 2: the rest. Binpack without preferences goes host by host (placement_binpack.cc);
+  // spread, preferences and global services go service by service, largest demand first.
   std::vector<size_t> order;
-  for (size_t si = 0; si < stack.services.size(); ++si)
-    if (todo.count(stack.services[si].name)) order.push_back(si);
+  std::vector<pack::Group> groups;
+  for (size_t si = 0; si < stack.services.size(); ++si) {
+    const Service& s = stack.services[si];
+    if (!todo.count(s.name)) continue;
+    if (strategy == Strategy::kBinpack && s.placement.spread.empty() &&
+        s.mode == ServiceMode::kReplicated)
+      groups.push_back({&s, pack::demand_of(s), todo[s.name], 0, &counts[si]});
+    else
+      order.push_back(si);
+  }
   auto size = [&](size_t si) {
     const Resources& r = stack.services[si].reservations;
     return (__int128)r.nano_cpus * 8 + r.memory / 1024;  // ~1 CPU : 8 GiB
@@ -175,6 +184,7 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
     for (size_t hi = 0; hi < hosts.size(); ++hi) hosts[hi].count = counts[si][hi];
     place_service(s, todo[s.name], hosts, strategy, spread[s.name], out);
   }
+  pack::pack_by_host(groups, hosts, out);
   std::sort(out.placements.begin(), out.placements.end(), [](auto& a, auto& b) {
     if (a.service != b.service) return a.service < b.service;
     int x = slot_number(a.slot), y = slot_number(b.slot);

@@ -40,6 +40,18 @@ void take(HostState& h, const Demand& d);
 // The value of a "node.labels.k" (or node.hostname/role) key on a host; "" when missing.
 std::string node_attribute(const HostState& h, const std::string& key);
 
+// Replicas of one service still to place (binpack, no spread preferences).
+struct Group {
+  const Service* service = nullptr;
+  Demand demand;
+  std::vector<std::string> slots;
+  size_t next = 0;
+  std::vector<int>* counts = nullptr;  // replicas of this service per host index
+};
+// Fills hosts one at a time with the best-aligned groups (placement_binpack.cc).
+void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts,
+                  PlacementResult& out);
+
 // Nomad-style explanation of why no host could take a replica of s.
 std::string explain(const Service& s, const Demand& d, const std::vector<HostState>& hosts);
 
