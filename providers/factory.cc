@@ -1,6 +1,7 @@
 // make_provider: the implementation is chosen by the address scheme.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "providers/transport.h"
@@ -15,8 +16,9 @@ std::string default_engine_address() {
 Result<std::unique_ptr<Provider>> make_provider(const Host& host, const ProviderOptions& options) {
   const std::string& a = host.address;
   if (a.rfind("unix://", 0) == 0)
+    // Local connections are cheap: allow as many as the engine work that runs in parallel.
     return make_docker_provider(host.name, make_unix_transport(host.name, a.substr(7)),
-                                options.channels_per_host);
+                                std::max(options.channels_per_host, 16));
   if (a.rfind("ssh://", 0) == 0) {
     auto transport = make_ssh_transport(host.name, a, options);
     if (!transport.ok()) return transport.error();

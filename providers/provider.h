@@ -106,7 +106,7 @@ class Provider {
 struct ProviderOptions {
   std::vector<std::string> ssh_options;  // extra `-o` options (--ssh-option)
   int connect_timeout_seconds = 10;
-  int channels_per_host = 4;  // dial-stdio channels multiplexed over one SSH connection
+  int channels_per_host = 8;  // dial-stdio channels multiplexed over one SSH connection
 };
 
 // Chooses the implementation from host.address's scheme. Does not connect.
