@@ -145,10 +145,12 @@ class SshTransport : public Transport {
   std::string master_err() const { return dir_ + "/master.err"; }
 
   std::vector<std::string> base_args() const {
-    std::vector<std::string> a = {"ssh", "-o", "BatchMode=yes", "-o",
-                                  fmt::format("ConnectTimeout={}", options_.connect_timeout_seconds),
-                                  "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"};
+    // For -o options the first value wins: the user's come first so they can override ours.
+    std::vector<std::string> a = {"ssh"};
     for (const auto& o : options_.ssh_options) a.insert(a.end(), {"-o", o});
+    a.insert(a.end(), {"-o", "BatchMode=yes", "-o",
+                       fmt::format("ConnectTimeout={}", options_.connect_timeout_seconds), "-o",
+                       "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
     if (!target_.port.empty()) a.insert(a.end(), {"-p", target_.port});
     if (!target_.user.empty()) a.insert(a.end(), {"-l", target_.user});
     return a;

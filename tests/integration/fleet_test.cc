@@ -139,6 +139,16 @@ TEST_F(Fleet3, UnreachableHostIsReportedOthersAppliedRerunConverges) {
   for (const auto& h : lab_->hosts) EXPECT_THAT(on(h), HasSubstr("fleet-web"));
 }
 
+TEST_F(Fleet3, HostCutOffTimesOutWithoutStallingTheOthers) {
+  lab_->link_down("h3");
+  CommandResult hosts = berth({"hosts", "--ssh-option", "ConnectTimeout=2"});
+  lab_->link_up("h3");
+  EXPECT_EQ(hosts.exit_code, 1);
+  EXPECT_THAT(hosts.out, HasSubstr("h3           unreachable"));
+  EXPECT_THAT(hosts.out, HasSubstr("timed out"));
+  EXPECT_THAT(hosts.out, HasSubstr("h1           ok"));
+}
+
 TEST_F(Fleet3, UnknownHostKeyIsRefused) {
   std::vector<std::string> args = {"plan", "-i", lab_->inventory, "--ssh-option",
                                    "UserKnownHostsFile=/dev/null"};
