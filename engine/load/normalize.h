@@ -9,6 +9,11 @@ namespace berth::load {
 // One service. `stack` gives the declared networks/volumes/secrets/configs to check against.
 Service normalize_service(Context& c, const std::string& name, const Node& node,
                           const Node& top);
+// Pieces of a service (service_keys.cc).
+void read_build(Context& c, const Node& n, Service& s);
+void read_flags(Context& c, const Node& svc, ContainerSpec& spec);
+void read_lists(Context& c, const Node& svc, ContainerSpec& spec);
+void read_depends_on(Context& c, const Node& n, Service& s);
 // The deploy: section into `s`.
 void normalize_deploy(Context& c, const Node& deploy, Service& s);
 // Mounts from `volumes:` of a service.
