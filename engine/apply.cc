@@ -223,8 +223,9 @@ Result<ApplyReport> apply_plan(const Stack& stack, const Plan& plan, Fleet& flee
   report.notes = locks->notes;
   for (auto& [i, e] : locks->unreachable) run.fail(fleet.inventory.hosts[i].name, e);
 
-  create_infra(run, hosts);
+  // Images first: a pull or build that fails then leaves the hosts exactly as they were.
   prepare_images(run, hosts);
+  create_infra(run, hosts);
   for (const auto& level : dependency_levels(stack)) {
     parallel_for(level.size(), options.max_parallel, [&](size_t k) {
       if (!run.stop_requested()) apply_service(run, *stack.find_service(level[k]));

@@ -1,7 +1,7 @@
 // Apply: carry out a Plan on the hosts; the only way berth changes anything.
 //
-// Order (SPEC.md, Plan and apply): lock every host touched; networks and volumes; images
-// (pull, or build on the target host); containers level by level in depends_on order (waiting
+// Order (SPEC.md, Plan and apply): lock every host touched; images (pull, or build on the
+// target host: a failure here changes nothing); networks and volumes; containers level by level in depends_on order (waiting
 // for service_healthy / service_completed_successfully), independent services and hosts in
 // parallel with a bound; replacements in batches of update_config.parallelism, rolled back per
 // failure_action; removals; unused networks; unlock. A host that fails stops being touched;

@@ -68,8 +68,15 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
   auto c = std::move(conn).value();
-  auto response = on_chunk ? c->stream(request, *on_chunk) : c->send(request);
+  // A streamed answer that is an error still carries the engine's message: keep its start.
+  std::string head;
+  http::ChunkFn keep = [&](std::string_view chunk) {
+    if (head.size() < 65536) head.append(chunk);
+    return (*on_chunk)(chunk);
+  };
+  auto response = on_chunk ? c->stream(request, keep) : c->send(request);
   release(std::move(c));
+  if (response.ok() && on_chunk && response->body.empty()) response->body = head;
   if (!response.ok()) {
     Error e = transport_->explain(response.error());
     e.host = host_;
