@@ -99,6 +99,10 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
   }
   for (const auto& n : report.notes) out << "note: " << n << "\n";
   if (report.interrupted) out << "Interrupted: the steps above were done; re-run to converge.\n";
+  if (!report.ok() && report.changes_done() == 0) {
+    out << "Apply failed: nothing was changed.\n";
+    return;
+  }
   out << fmt::format("Apply {}: {} change{} done on {} host{}.\n",
                      report.ok() ? "complete" : "incomplete", report.changes_done(),
                      report.changes_done() == 1 ? "" : "s", report.hosts.size(),
