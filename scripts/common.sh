@@ -22,7 +22,7 @@ install_packages() {
   fi
 }
 
-build() {
+build() {  # [targets...]: default everything
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$BUILD" -j2
+  ninja -C "$BUILD" -j2 "$@"
 }

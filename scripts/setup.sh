@@ -2,7 +2,7 @@
 # README command 1: install, build, make sure a Docker engine answers, deploy examples/hello.
 . "$(dirname "$0")/common.sh"
 install_packages
-build
+build berth
 
 SOCK=/var/run/docker.sock
 if ! curl -sf --unix-socket "$SOCK" http://docker/_ping >/dev/null 2>&1; then

@@ -21,10 +21,12 @@ void read_build(Context& c, const Node& n, Service& s) {
     b.context = resolve_path(c, n.find("context") ? as_string(c, *n.find("context"), "context").value_or(".") : ".");
     if (const Node* d = n.find("dockerfile")) b.dockerfile = as_string(c, *d, "dockerfile").value_or("");
     if (const Node* t = n.find("target")) b.target = as_string(c, *t, "target").value_or("");
-    if (const Node* a = n.find("args"))
-      for (auto& [k, v] : as_map(c, *a, "build.args"))
+    if (const Node* a = n.find("args")) {
+      for (auto& [k, v] : as_map(c, *a, "build.args")) {
         if (v) b.args[k] = *v;
         else if (c.vars.count(k)) b.args[k] = c.vars.at(k);
+      }
+    }
   }
   s.build = b;
 }

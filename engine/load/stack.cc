@@ -101,7 +101,7 @@ Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string
   check_keys(c, top, {{"services", "networks", "volumes", "configs", "secrets", "name", "version"},
                       {"include", "models"}},
              "the top level");
-  if (const Node* v = top.find("version"))
+  if (top.find("version"))
     warn(c, top.key_location("version"), "'version' is obsolete and ignored");
   if (const Node* x = top.find("x-berth"); x && check_map(c, *x, "x-berth")) {
     check_keys(c, *x, {{"strategy"}, {}}, "x-berth");

@@ -173,7 +173,9 @@ TEST(EngineApply, FailedRolloutKeepsThePreviousReplica) {
   EXPECT_THAT(report->hosts[0].errors[0].str(), HasSubstr("kept the previous demo-db-1"));
   EXPECT_THAT(world.all_running(), ElementsAre("demo-db-1", "demo-web-1", "demo-web-2"));
   for (auto& [id, c] : world.hosts[0]->containers)
-    if (c.name == "demo-db-1") EXPECT_EQ(c.image, "busybox");
+    if (c.name == "demo-db-1") {
+      EXPECT_EQ(c.image, "busybox");
+    }
 }
 
 }  // namespace

@@ -103,7 +103,9 @@ TEST(PlacementProperties, CapacityConstraintsMaxPerNodeAndPortsHold) {
       }
       for (auto& [key, n] : per_node) {
         int max = svc(w, key.first).placement.max_replicas_per_node;
-        if (max) EXPECT_LE(n, max) << "seed " << seed;
+        if (max) {
+          EXPECT_LE(n, max) << "seed " << seed;
+        }
       }
       for (auto& [key, n] : ports) EXPECT_EQ(n, 1) << "seed " << seed << " port " << key.second;
       EXPECT_EQ(p.placements.size() + p.unplaced.size(), [&] {
