@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -39,6 +40,24 @@ services:
       placement:
         constraints: ["node.labels.zone==a"]
 )";
+
+// A service on h1 whose health check passes only when the test creates /tmp/open in it: it holds
+// an apply at a known point (dependents wait for it to be healthy).
+constexpr const char* kGateStack = R"(name: fleet
+services:
+  gate:
+    image: berth-test/busybox:latest
+    command: ["sleep", "1000000"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
+    deploy: {placement: {constraints: ["node.hostname==h1"]}}
+)";
+
+// Waits (bounded) until the gate container runs on h1.
+void wait_for_gate(const std::function<std::string()>& ps_h1) {
+  for (int i = 0; i < 600 && ps_h1().find("fleet-gate-1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
 
 class Fleet3 : public ::testing::Test {
  protected:
@@ -162,15 +181,7 @@ TEST_F(Fleet3, UnknownHostKeyIsRefused) {
 
 TEST_F(Fleet3, SecondConcurrentApplyFailsOnTheLock) {
   // A service whose health check passes only when the test says so holds the first apply.
-  write_file(dir_ + "/compose.yaml", R"(name: fleet
-services:
-  gate:
-    image: berth-test/busybox:latest
-    command: ["sleep", "1000000"]
-    stop_signal: SIGKILL
-    healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
-    deploy: {placement: {constraints: ["node.hostname==h1"]}}
-  after:
+  write_file(dir_ + "/compose.yaml", std::string(kGateStack) + R"(  after:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
     stop_signal: SIGKILL
@@ -179,8 +190,7 @@ services:
 )");
   auto first = std::async(std::launch::async, [&] { return berth({"apply", "--yes"}); });
   // Wait until the first run holds the lock and has started the gate.
-  for (int i = 0; i < 600 && on(lab_->hosts[0]).find("fleet-gate-1") == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_for_gate([&] { return on(lab_->hosts[0]); });
   CommandResult second = berth({"apply", "--yes"});
   EXPECT_EQ(second.exit_code, 4) << second.out << second.err;
   EXPECT_THAT(second.err, HasSubstr("locked by"));
@@ -192,15 +202,7 @@ services:
 }
 
 TEST_F(Fleet3, DaemonLostMidApplyFailsThatHostOnly) {
-  write_file(dir_ + "/compose.yaml", R"(name: fleet
-services:
-  gate:
-    image: berth-test/busybox:latest
-    command: ["sleep", "1000000"]
-    stop_signal: SIGKILL
-    healthcheck: {test: ["CMD", "test", "-f", "/tmp/open"], interval: 1s, retries: 600}
-    deploy: {placement: {constraints: ["node.hostname==h1"]}}
-  web:
+  write_file(dir_ + "/compose.yaml", std::string(kGateStack) + R"(  web:
     image: berth-test/busybox:latest
     command: ["sleep", "1000000"]
     stop_signal: SIGKILL
@@ -208,8 +210,7 @@ services:
     deploy: {mode: global}
 )");
   auto first = std::async(std::launch::async, [&] { return berth({"apply", "--yes"}); });
-  for (int i = 0; i < 600 && on(lab_->hosts[0]).find("fleet-gate-1") == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_for_gate([&] { return on(lab_->hosts[0]); });
   lab_->stop_dockerd("h2");
   docker_on(lab_->hosts[0], {"exec", "fleet-gate-1", "touch", "/tmp/open"});
   CommandResult apply = first.get();
