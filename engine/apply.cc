@@ -119,10 +119,12 @@ void prepare_images(ApplyRun& run, const std::vector<size_t>& hosts) {
     for (const Change& c : run.plan.changes)
       if (c.host == host && c.action != Action::kRemove && c.action != Action::kUpdate)
         services.insert(c.service);
+    std::set<std::string> ready;  // images already checked on this host: ask once each
     for (const std::string& name : services) {
       const Service* s = run.stack.find_service(name);
       if (!s || run.host_failed(host)) continue;
       std::string image = service_image(run.stack, *s);
+      if (!ready.insert(image).second) continue;
       auto present = p.image_present(image);
       if (!present.ok()) return run.fail(host, present.error());
       if (*present) continue;
