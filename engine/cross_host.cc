@@ -6,22 +6,17 @@
 #include <map>
 #include <set>
 
+#include "providers/provider.h"
+
 namespace berth {
 
 std::string host_ip(const Host& host) {
-  const std::string prefix = "ssh://";
-  if (host.address.rfind(prefix, 0) != 0) return "";
-  std::string rest = host.address.substr(prefix.size());
-  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
-    auto close = rest.find(']');
-    return close == std::string::npos ? "" : rest.substr(1, close - 1);
-  }
-  if (auto colon = rest.find(':'); colon != std::string::npos) rest = rest.substr(0, colon);
+  std::string name = ssh_address_host(host.address);
+  if (name.empty() || name.find(':') != std::string::npos) return name;  // none, or IPv6 literal
   addrinfo hints{};
   hints.ai_family = AF_INET;
   addrinfo* found = nullptr;
-  if (getaddrinfo(rest.c_str(), nullptr, &hints, &found) != 0 || !found) return "";
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || !found) return "";
   char text[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text,
             sizeof text);

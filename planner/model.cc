@@ -41,8 +41,6 @@ const ObservedHost* Observed::find_host(const std::string& n) const {
   return nullptr;
 }
 
-std::string replica_slot(const Service& s, int index_from_1) { return std::to_string(index_from_1); }
-
 std::string container_name(const Stack& stack, const Service& s, const std::string& slot) {
   if (!s.container_name.empty()) return s.container_name;
   return fmt::format("{}-{}-{}", stack.name, s.name, slot);

@@ -206,6 +206,8 @@ struct Host {
   std::map<std::string, std::string> labels;
   std::string role;                 // node.role, default "worker"
   std::optional<Resources> capacity;  // declared; nullopt = what the engine reports
+  std::string socket;  // ssh hosts: the engine socket path on the host ("" = find it)
+  bool drain = false;  // replicas move off (created elsewhere first); nothing new lands here
   SourceLocation location;
 };
 
@@ -258,6 +260,7 @@ struct ObservedNetwork {
 struct ObservedVolume {
   std::string name;
   std::map<std::string, std::string> labels;
+  int64_t created_at = 0;  // unix seconds by the engine's clock; 0 = unknown
 };
 
 struct ObservedHost {
@@ -266,6 +269,8 @@ struct ObservedHost {
   Error error;  // why not, when !reachable
   std::string engine_version;
   std::string api_version;
+  std::string engine_id;    // the engine's own ID (/info): two inventory names, one engine
+  int64_t engine_time = 0;  // the engine's clock at observe, unix seconds (lock leases)
   Resources capacity;  // declared capacity if any, else what the engine reports
   std::vector<ObservedContainer> containers;  // every container on the host (all=1)
   std::vector<ObservedNetwork> networks;      // berth's networks of this stack
@@ -280,8 +285,6 @@ struct Observed {
   const ObservedHost* find_host(const std::string& name) const;
 };
 
-// The slot of a replica: "1".."N" for replicated services, the host name for global ones.
-std::string replica_slot(const Service& s, int index_from_1);
 // "<stack>-<service>-<slot>", or the service's container_name.
 std::string container_name(const Stack& stack, const Service& s, const std::string& slot);
 

@@ -1,5 +1,8 @@
 #include "providers/docker_api.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include <fmt/format.h>
 
 namespace berth::docker {
@@ -216,6 +219,19 @@ std::string url_encode(const std::string& in) {
     else out += fmt::format("%{:02X}", ch);
   }
   return out;
+}
+
+int64_t engine_time(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end) return 0;
+  int64_t t = timegm(&tm);
+  // Skip fractional seconds, then apply a numeric offset ("+01:00"); "Z" is UTC.
+  while (*end == '.' || (*end >= '0' && *end <= '9')) ++end;
+  int hh = 0, mm = 0;
+  if ((*end == '+' || *end == '-') && std::sscanf(end + 1, "%d:%d", &hh, &mm) == 2)
+    t -= (*end == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+  return t;
 }
 
 }  // namespace berth::docker

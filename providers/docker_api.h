@@ -31,6 +31,8 @@ class LogDemuxer {
 };
 // "nginx:1.27" -> {"nginx", "1.27"}; "reg:5000/a/b@sha256:..." keeps the digest in the tag part.
 std::pair<std::string, std::string> split_image(const std::string& ref);
+// "2026-11-23T11:00:00.123Z" (RFC 3339, as the engine writes times) -> unix seconds; 0 if bad.
+int64_t engine_time(const std::string& text);
 // Percent-encodes a query value.
 std::string url_encode(const std::string& s);
 

@@ -162,6 +162,8 @@ Result<std::vector<ObservedVolume>> DockerProvider::list_volumes(const std::stri
     ObservedVolume ov{v.value("Name", ""), {}};
     if (v.contains("Labels") && v["Labels"].is_object())
       ov.labels = v["Labels"].get<std::map<std::string, std::string>>();
+    if (v.contains("CreatedAt") && v["CreatedAt"].is_string())
+      ov.created_at = docker::engine_time(v["CreatedAt"].get<std::string>());
     out.push_back(ov);
   }
   return out;

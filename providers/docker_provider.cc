@@ -47,16 +47,14 @@ void DockerProvider::release(std::unique_ptr<http::Connection> c) {
   cv_.notify_one();
 }
 
-Error DockerProvider::engine_error(const http::Response& r, const std::string& what) const {
+Error DockerProvider::engine_error(const http::Response& r) const {
   std::string msg = docker::error_message(r.body);
   std::string hint;
   if (msg.find("NanoCPUs") != std::string::npos || msg.find("CPUs available") != std::string::npos)
     hint = "lower deploy.resources.limits.cpus to at most the host's CPU count";
   else if (r.status == 409)
     hint = "another container or object has this name; remove it or rename it";
-  else if (r.status == 404 && what.rfind("pull", 0) == 0)
-    hint = "check the image name and tag, and that the registry is reachable from the host";
-  return Error{ErrorKind::kHost, {}, host_, "", fmt::format("{}: {}", what, msg), hint};
+  return Error{ErrorKind::kHost, {}, host_, "", msg, hint};
 }
 
 Result<http::Response> DockerProvider::call(http::Request request, std::initializer_list<int> ok,
@@ -84,11 +82,7 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
   }
   int status = response->status;
   bool fine = status / 100 == 2 || std::find(ok.begin(), ok.end(), status) != ok.end();
-  if (!fine) {
-    Error e = engine_error(*response, fmt::format("{} {}", request.method, request.target));
-    e.message = docker::error_message(response->body);
-    return e;
-  }
+  if (!fine) return engine_error(*response);
   return response;
 }
 
@@ -127,6 +121,8 @@ Result<EngineInfo> DockerProvider::info() {
   out.api_version = api_.substr(2);
   out.os = i.is_object() ? i.value("OperatingSystem", "") : "";
   if (i.is_object()) {
+    out.id = i.value("ID", "");
+    out.system_time = docker::engine_time(i.value("SystemTime", ""));
     out.capacity.nano_cpus = i.value("NCPU", 0LL) * kNanoCpusPerCpu;
     out.capacity.memory = i.value("MemTotal", 0LL);
   }

@@ -50,7 +50,8 @@ class DockerProvider : public Provider {
   Status negotiate();
   Result<std::unique_ptr<http::Connection>> acquire();
   void release(std::unique_ptr<http::Connection> c);
-  Error engine_error(const http::Response& r, const std::string& what) const;
+  // The engine's message of a failed call, with a hint where one is known.
+  Error engine_error(const http::Response& r) const;
   // Reads a JSON-lines progress stream (pull, build) and fails on errorDetail.
   Status progress_stream(http::Request request, const std::string& what,
                          const ProgressFn& progress);

@@ -99,7 +99,6 @@ Result<Response> Connection::stream(const Request& r, const ChunkFn& on_chunk) {
   Response out;
   copy_head(parser, out);
   char buf[16384];
-  bool wanted = true;
   while (!parser.is_done()) {
     parser.get().body().data = buf;
     parser.get().body().size = sizeof buf;
@@ -110,7 +109,7 @@ Result<Response> Connection::stream(const Request& r, const ChunkFn& on_chunk) {
       return transport_error(ec);
     }
     size_t got = sizeof buf - parser.get().body().size;
-    if (got > 0 && wanted && !on_chunk(std::string_view(buf, got))) {
+    if (got > 0 && !on_chunk(std::string_view(buf, got))) {
       // The caller stopped early: the rest of this response is unread, so the connection
       // cannot carry another request.
       broken_ = true;

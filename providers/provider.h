@@ -28,6 +28,8 @@ struct EngineInfo {
   std::string engine_version;  // "20.10.24+dfsg1"
   std::string api_version;     // negotiated, e.g. "1.41"
   std::string os;
+  std::string id;           // the engine's ID: the same engine reached under two names has one
+  int64_t system_time = 0;  // the engine's clock, unix seconds (0 = unknown)
   Resources capacity;  // NCPU * 1e9, MemTotal
 };
 
@@ -116,6 +118,9 @@ Result<std::unique_ptr<Provider>> make_provider(const Host& host, const Provider
 // --offline, from the inventory alone (nothing running, declared capacity). Mutations fail.
 std::unique_ptr<Provider> make_snapshot_provider(const ObservedHost& saved);
 std::unique_ptr<Provider> make_offline_provider(const Host& host);
+
+// The host part of an ssh://[user@]host[:port] address; "" for other schemes or a bad address.
+std::string ssh_address_host(const std::string& address);
 
 // Address of the local engine: DOCKER_HOST if set, else unix:///var/run/docker.sock.
 std::string default_engine_address();

@@ -218,6 +218,12 @@ class SshTransport : public Transport {
 
 }  // namespace
 
+std::string ssh_address_host(const std::string& address) {
+  if (address.rfind("ssh://", 0) != 0) return "";
+  auto target = parse_address("", address);
+  return target.ok() ? target->host : "";
+}
+
 Result<std::unique_ptr<Transport>> make_ssh_transport(const std::string& host,
                                                       const std::string& address,
                                                       const ProviderOptions& options) {

@@ -39,7 +39,7 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
     h.name = name;
     h.location = hosts.key_locations[i];
     if (!load::check_map(c, node, "hosts." + name)) continue;
-    load::check_keys(c, node, {{"address", "labels", "capacity", "role"}, {}}, "host " + name);
+    load::check_keys(c, node, {{"address", "labels", "capacity", "role", "socket", "drain"}, {}}, "host " + name);
     const load::Node* address = node.find("address");
     h.address = address ? load::as_string(c, *address, "address").value_or("") : "";
     if (h.address.rfind("ssh://", 0) != 0 && h.address.rfind("unix://", 0) != 0)
@@ -49,6 +49,13 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
     if (const load::Node* l = node.find("labels"))
       for (auto& [k, v] : load::as_map(c, *l, "labels")) h.labels[k] = v.value_or("");
     if (const load::Node* r = node.find("role")) h.role = load::as_string(c, *r, "role").value_or("");
+    if (const load::Node* so = node.find("socket")) {
+      h.socket = load::as_string(c, *so, "socket").value_or("");
+      if (!h.socket.empty() && h.socket[0] != '/')
+        load::fail(c, so->location, fmt::format("host {}: socket must be an absolute path on the "
+                                                "host, got '{}'", name, h.socket));
+    }
+    if (const load::Node* d = node.find("drain")) h.drain = load::as_bool(c, *d, "drain").value_or(false);
     if (const load::Node* cap = node.find("capacity"); cap && load::check_map(c, *cap, "capacity")) {
       load::check_keys(c, *cap, {{"cpus", "memory", "pids"}, {}}, "capacity");
       Resources r;
