@@ -29,6 +29,7 @@ enum class ErrorKind {
   kUsage,        // bad flags or arguments                    -> 1
   kInput,        // bad stack, .env, inventory or plan file   -> 1
   kHost,         // a host failed (unreachable, engine error) -> 1 (3 when apply partly done)
+  kNotFound,     // the engine has no such object (HTTP 404)  -> 1
   kPartial,      // apply finished on some hosts only         -> 3
   kLock,         // the stack is locked by another run        -> 4
   kStalePlan,    // a saved plan no longer matches the hosts  -> 5

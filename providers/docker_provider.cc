@@ -54,7 +54,8 @@ Error DockerProvider::engine_error(const http::Response& r) const {
     hint = "lower deploy.resources.limits.cpus to at most the host's CPU count";
   else if (r.status == 409)
     hint = "another container or object has this name; remove it or rename it";
-  return Error{ErrorKind::kHost, {}, host_, "", msg, hint};
+  // 404 is its own kind: callers tell "gone" (a container removed meanwhile) from a failure.
+  return Error{r.status == 404 ? ErrorKind::kNotFound : ErrorKind::kHost, {}, host_, "", msg, hint};
 }
 
 Result<http::Response> DockerProvider::call(http::Request request, std::initializer_list<int> ok,
