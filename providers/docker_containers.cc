@@ -122,7 +122,8 @@ Status DockerProvider::logs(const std::string& id, const LogOptions& o, const Lo
 }
 
 Result<std::vector<ObservedNetwork>> DockerProvider::list_networks(const std::string& label) {
-  auto r = call({"GET", "/networks?filters=" + label_filter(label), "", "", {}});
+  std::string query = label.empty() ? "" : "?filters=" + label_filter(label);
+  auto r = call({"GET", "/networks" + query, "", "", {}});
   if (!r.ok()) return r.error();
   json j = json::parse(r->body, nullptr, false);
   if (!j.is_array()) return bad_json(host_, "the network list");

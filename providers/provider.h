@@ -85,7 +85,8 @@ class Provider {
                                   const std::string& restart) = 0;
   virtual Status logs(const std::string& id, const LogOptions& options, const LogSink& sink) = 0;
 
-  // Networks and volumes whose labels match `label` ("key=value" or "key").
+  // Networks and volumes whose labels match `label` ("key=value" or "key"); for networks, ""
+  // lists every network on the host.
   virtual Result<std::vector<ObservedNetwork>> list_networks(const std::string& label) = 0;
   virtual Result<ObservedNetwork> create_network(const NetworkSpec& spec,
                                                  const std::map<std::string, std::string>& labels) = 0;

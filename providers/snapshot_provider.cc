@@ -12,7 +12,13 @@ class ReadOnlyProvider : public Provider {
   const std::string& host() const override { return state_.name; }
   Result<EngineInfo> info() override {
     if (!state_.reachable) return state_.error;
-    return EngineInfo{state_.engine_version, state_.api_version, "", state_.capacity};
+    EngineInfo info;
+    info.engine_version = state_.engine_version;
+    info.api_version = state_.api_version;
+    info.id = state_.engine_id;
+    info.system_time = state_.engine_time;
+    info.capacity = state_.capacity;
+    return info;
   }
   Result<std::vector<ObservedContainer>> list_containers() override { return state_.containers; }
   Result<ObservedContainer> inspect_container(const std::string& id) override {
