@@ -17,17 +17,83 @@ json string_map(const std::map<std::string, std::string>& m) {
   return j;
 }
 
-std::string s(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int64_t n(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
+std::string s(const json& j, const char* key) { return str(j, key); }
+int64_t n(const json& j, const char* key) { return num(j, key); }
 
 }  // namespace
+
+const json& member(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string str(const json& j, const char* key) {
+  const json& v = member(j, key);
+  return v.is_string() ? v.get_ref<const std::string&>() : "";
+}
+
+int64_t num(const json& j, const char* key) {
+  const json& v = member(j, key);
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    return d > -9.2e18 && d < 9.2e18 ? static_cast<int64_t>(d) : 0;
+  }
+  return 0;
+}
+
+std::map<std::string, std::string> string_map(const json& j, const char* key) {
+  std::map<std::string, std::string> out;
+  const json& m = member(j, key);
+  if (m.is_object())
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (it->is_string()) out[it.key()] = it->get<std::string>();
+  return out;
+}
+
+json parse(const std::string& body) { return json::parse(body, nullptr, false); }
+
+EngineInfo engine_info(const json& version, const json& info) {
+  EngineInfo out;
+  out.engine_version = str(version, "Version");
+  out.os = str(info, "OperatingSystem");
+  out.id = str(info, "ID");
+  out.system_time = engine_time(str(info, "SystemTime"));
+  int64_t cpus = num(info, "NCPU");
+  out.capacity.nano_cpus = cpus > 0 && cpus < 1'000'000 ? cpus * kNanoCpusPerCpu : 0;
+  out.capacity.memory = std::max<int64_t>(0, num(info, "MemTotal"));
+  return out;
+}
+
+ObservedNetwork network_from_list(const json& j) {
+  return ObservedNetwork{str(j, "Id"), str(j, "Name"), string_map(j, "Labels")};
+}
+
+ObservedVolume volume_from_list(const json& j) {
+  ObservedVolume v{str(j, "Name"), string_map(j, "Labels")};
+  v.created_at = engine_time(str(j, "CreatedAt"));
+  return v;
+}
+
+ProgressLine progress_line(const json& line) {
+  ProgressLine out;
+  const json& error = member(line, "error");
+  const json& detail = member(line, "errorDetail");
+  if (!error.is_null() || !detail.is_null()) {
+    out.failed = true;
+    out.text = str(line, "error");
+    if (out.text.empty()) out.text = str(detail, "message");
+    if (out.text.empty()) out.text = error.is_null() ? detail.dump() : error.dump();
+    return out;
+  }
+  out.text = str(line, "stream");
+  if (out.text.empty()) out.text = str(line, "status");
+  while (!out.text.empty() && (out.text.back() == '\n' || out.text.back() == '\r'))
+    out.text.pop_back();
+  return out;
+}
 
 json restart_policy(const std::string& restart) {
   if (restart.rfind("on-failure", 0) == 0) {
@@ -113,21 +179,23 @@ json container_body(const ContainerCreate& r) {
 ObservedContainer container_from_list(const json& j) {
   ObservedContainer c;
   c.id = s(j, "Id");
-  if (j.contains("Names") && !j["Names"].empty()) {
-    c.name = j["Names"][0].get<std::string>();
+  const json& names = member(j, "Names");
+  if (names.is_array() && !names.empty() && names[0].is_string()) {
+    c.name = names[0].get<std::string>();
     if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
   }
   c.image = s(j, "Image");
-  if (j.contains("Labels") && j["Labels"].is_object())
-    for (auto it = j["Labels"].begin(); it != j["Labels"].end(); ++it)
-      if (it->is_string()) c.labels[it.key()] = it->get<std::string>();
+  c.labels = string_map(j, "Labels");
   c.state = s(j, "State");
   std::string status = s(j, "Status");
   if (status.find("(healthy)") != std::string::npos) c.health = "healthy";
   else if (status.find("(unhealthy)") != std::string::npos) c.health = "unhealthy";
   else if (status.find("(health: starting)") != std::string::npos) c.health = "starting";
-  for (const auto& p : j.value("Ports", json::array()))
-    if (n(p, "PublicPort")) c.published_ports.push_back(static_cast<int>(n(p, "PublicPort")));
+  const json& ports = member(j, "Ports");
+  if (ports.is_array())
+    for (const auto& p : ports)
+      if (int64_t port = n(p, "PublicPort"); port > 0 && port < 65536)
+        c.published_ports.push_back(static_cast<int>(port));
   return c;
 }
 
@@ -136,22 +204,21 @@ ObservedContainer container_from_inspect(const json& j) {
   c.id = s(j, "Id");
   c.name = s(j, "Name");
   if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
-  const json config = j.value("Config", json::object());
+  const json& config = member(j, "Config");
   c.image = s(config, "Image");
-  if (config.contains("Labels") && config["Labels"].is_object())
-    for (auto it = config["Labels"].begin(); it != config["Labels"].end(); ++it)
-      if (it->is_string()) c.labels[it.key()] = it->get<std::string>();
-  const json state = j.value("State", json::object());
+  c.labels = string_map(config, "Labels");
+  const json& state = member(j, "State");
   c.state = s(state, "Status");
   c.exit_code = static_cast<int>(n(state, "ExitCode"));
-  if (state.contains("Health") && state["Health"].is_object()) c.health = s(state["Health"], "Status");
-  const json host = j.value("HostConfig", json::object());
+  c.health = s(member(state, "Health"), "Status");
+  const json& host = member(j, "HostConfig");
   c.limits.nano_cpus = n(host, "NanoCpus");
-  if (!c.limits.nano_cpus && n(host, "CpuPeriod") > 0)
+  if (!c.limits.nano_cpus && n(host, "CpuPeriod") > 0 && n(host, "CpuQuota") > 0 &&
+      n(host, "CpuQuota") < 1'000'000'000'000)
     c.limits.nano_cpus = n(host, "CpuQuota") * 1'000'000'000 / n(host, "CpuPeriod");
   c.limits.memory = n(host, "Memory");
   c.limits.pids = std::max<int64_t>(0, n(host, "PidsLimit"));
-  const json policy = host.value("RestartPolicy", json::object());
+  const json& policy = member(host, "RestartPolicy");
   std::string name = s(policy, "Name");
   c.restart = name.empty() ? "no" : name;
   if (name == "on-failure" && n(policy, "MaximumRetryCount") > 0)
@@ -164,9 +231,10 @@ ObservedContainer container_from_inspect(const json& j) {
     Bytes mem = n(host, "MemoryReservation");
     c.reserved = {c.limits.nano_cpus, mem ? mem : c.limits.memory, 0};
   }
-  const json ports = j.value("NetworkSettings", json::object()).value("Ports", json::object());
-  for (auto it = ports.begin(); it != ports.end(); ++it)
-    if (it->is_array())
+  const json& ports = member(member(j, "NetworkSettings"), "Ports");
+  if (ports.is_object())
+    for (auto it = ports.begin(); it != ports.end(); ++it)
+      if (it->is_array())
       for (const auto& b : *it)
         if (int p = std::atoi(s(b, "HostPort").c_str()); p > 0) c.published_ports.push_back(p);
   std::sort(c.published_ports.begin(), c.published_ports.end());

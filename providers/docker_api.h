@@ -9,6 +9,30 @@
 
 namespace berth::docker {
 
+// Non-throwing readers of engine JSON. A missing key, a null, or a value of another type reads
+// as empty / 0 / an empty map; a non-object `j` has no members. Nothing here throws (nlohmann's
+// value() and get<>() do on a type mismatch), and engine answers are read with these only.
+const nlohmann::json& member(const nlohmann::json& j, const char* key);
+std::string str(const nlohmann::json& j, const char* key);
+int64_t num(const nlohmann::json& j, const char* key);
+// The string values of an object member (other values are skipped).
+std::map<std::string, std::string> string_map(const nlohmann::json& j, const char* key);
+// The body parsed, or a discarded value (is_discarded()) when it is not JSON.
+nlohmann::json parse(const std::string& body);
+
+// GET /version and GET /info (either may be a non-object: fields stay empty).
+EngineInfo engine_info(const nlohmann::json& version, const nlohmann::json& info);
+// One entry of GET /networks, GET /volumes' "Volumes".
+ObservedNetwork network_from_list(const nlohmann::json& j);
+ObservedVolume volume_from_list(const nlohmann::json& j);
+// One line of a pull or build progress stream: an error (with `error`, `errorDetail` or
+// both), or the progress text to show (may be empty).
+struct ProgressLine {
+  bool failed = false;
+  std::string text;
+};
+ProgressLine progress_line(const nlohmann::json& line);
+
 // The body of POST /containers/create (with only the first network attached).
 nlohmann::json container_body(const ContainerCreate& request);
 // One entry of GET /containers/json.

@@ -49,7 +49,8 @@ Result<std::string> DockerProvider::create_container(const ContainerCreate& req)
     e.message = fmt::format("cannot create {}: {}", req.name, e.message);
     return e;
   }
-  std::string id = json::parse(r->body, nullptr, false).value("Id", "");
+  std::string id = docker::str(docker::parse(r->body), "Id");
+  if (id.empty()) return bad_json(host_, "create " + req.name);
   // The engine takes one network at create; the others are connected before start.
   for (size_t i = 1; i < req.networks.size() && req.spec.network_mode.empty(); ++i) {
     json body = {{"Container", id},
@@ -71,9 +72,11 @@ Status DockerProvider::start_container(const std::string& id) {
 }
 
 Status DockerProvider::stop_container(const std::string& id, Nanos timeout) {
-  auto r = call({"POST", fmt::format("/containers/{}/stop?t={}", id, timeout / 1'000'000'000), "",
-                 "", {}},
-                {304});
+  http::Request req{"POST", fmt::format("/containers/{}/stop?t={}", id, timeout / 1'000'000'000),
+                    "", "", {}};
+  // The engine answers after the grace period at most: wait that long on top.
+  req.timeout = timeout_ + std::chrono::milliseconds(std::max<Nanos>(0, timeout) / 1'000'000);
+  auto r = call(std::move(req), {304});
   if (!r.ok()) return r.error();
   return ok_status();
 }
@@ -116,7 +119,7 @@ Status DockerProvider::logs(const std::string& id, const LogOptions& o, const Lo
                                     id, o.follow ? 1 : 0, docker::url_encode(o.tail),
                                     o.timestamps ? 1 : 0),
                  "", "", {}},
-                {}, &feed);
+                {}, &feed, /*untimed=*/o.follow);
   if (!r.ok()) return r.error();
   return ok_status();
 }
@@ -128,11 +131,7 @@ Result<std::vector<ObservedNetwork>> DockerProvider::list_networks(const std::st
   json j = json::parse(r->body, nullptr, false);
   if (!j.is_array()) return bad_json(host_, "the network list");
   std::vector<ObservedNetwork> out;
-  for (const auto& n : j)
-    out.push_back({n.value("Id", ""), n.value("Name", ""),
-                   n.value("Labels", json::object()).is_object()
-                       ? n["Labels"].get<std::map<std::string, std::string>>()
-                       : std::map<std::string, std::string>{}});
+  for (const auto& n : j) out.push_back(docker::network_from_list(n));
   return out;
 }
 
@@ -144,7 +143,9 @@ Result<ObservedNetwork> DockerProvider::create_network(
   if (!spec.driver.empty()) body["Driver"] = spec.driver;
   auto r = call({"POST", "/networks/create", body.dump(), "application/json", {}});
   if (!r.ok()) return r.error();
-  return ObservedNetwork{json::parse(r->body, nullptr, false).value("Id", ""), spec.name, labels};
+  std::string id = docker::str(docker::parse(r->body), "Id");
+  if (id.empty()) return bad_json(host_, "create network " + spec.name);
+  return ObservedNetwork{id, spec.name, labels};
 }
 
 Status DockerProvider::remove_network(const std::string& id) {
@@ -159,14 +160,9 @@ Result<std::vector<ObservedVolume>> DockerProvider::list_volumes(const std::stri
   json j = json::parse(r->body, nullptr, false);
   if (!j.is_object()) return bad_json(host_, "the volume list");
   std::vector<ObservedVolume> out;
-  for (const auto& v : j.value("Volumes", json::array())) {
-    ObservedVolume ov{v.value("Name", ""), {}};
-    if (v.contains("Labels") && v["Labels"].is_object())
-      ov.labels = v["Labels"].get<std::map<std::string, std::string>>();
-    if (v.contains("CreatedAt") && v["CreatedAt"].is_string())
-      ov.created_at = docker::engine_time(v["CreatedAt"].get<std::string>());
-    out.push_back(ov);
-  }
+  const json& volumes = docker::member(j, "Volumes");  // null when there are none
+  if (volumes.is_array())
+    for (const auto& v : volumes) out.push_back(docker::volume_from_list(v));
   return out;
 }
 
@@ -176,12 +172,10 @@ Result<ObservedVolume> DockerProvider::create_volume(
   if (!spec.driver.empty()) body["Driver"] = spec.driver;
   auto r = call({"POST", "/volumes/create", body.dump(), "application/json", {}});
   if (!r.ok()) return r.error();
-  json v = json::parse(r->body, nullptr, false);
-  ObservedVolume out{spec.name, {}};
+  json v = docker::parse(r->body);
+  if (!v.is_object()) return bad_json(host_, "create volume " + spec.name);
   // An existing volume comes back with ITS labels: the caller checks them.
-  if (v.is_object() && v.contains("Labels") && v["Labels"].is_object())
-    out.labels = v["Labels"].get<std::map<std::string, std::string>>();
-  return out;
+  return ObservedVolume{spec.name, docker::string_map(v, "Labels")};
 }
 
 Status DockerProvider::remove_volume(const std::string& name) {

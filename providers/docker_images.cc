@@ -56,12 +56,13 @@ std::string registry_auth(const std::string& image) {
   std::stringstream buf;
   buf << in.rdbuf();
   json cfg = json::parse(buf.str(), nullptr, false);
-  if (!cfg.is_object() || !cfg.contains("auths")) return "";
-  for (auto it = cfg["auths"].begin(); it != cfg["auths"].end(); ++it) {
+  const json& auths = docker::member(cfg, "auths");
+  if (!auths.is_object()) return "";
+  for (auto it = auths.begin(); it != auths.end(); ++it) {
     if (it.key().find(registry) == std::string::npos) continue;
     json auth = {{"serveraddress", it.key()}};
-    if (it->contains("auth")) auth["auth"] = (*it)["auth"];
-    if (it->contains("identitytoken")) auth["identitytoken"] = (*it)["identitytoken"];
+    if (std::string a = docker::str(*it, "auth"); !a.empty()) auth["auth"] = a;
+    if (std::string t = docker::str(*it, "identitytoken"); !t.empty()) auth["identitytoken"] = t;
     return base64(auth.dump());
   }
   return "";
@@ -82,21 +83,25 @@ Status DockerProvider::progress_stream(http::Request request, const std::string&
     pending.append(chunk);
     size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {
-      json line = json::parse(pending.substr(0, nl), nullptr, false);
+      json line = docker::parse(pending.substr(0, nl));
       pending.erase(0, nl + 1);
       if (!line.is_object()) continue;
-      // Failures mid-stream arrive inside a 200 answer (TRAPS.md).
-      if (line.contains("errorDetail") || line.contains("error")) {
-        failure = line.value("error", line["errorDetail"].value("message", "failed"));
-      } else if (progress) {
-        std::string text = line.value("stream", line.value("status", ""));
-        while (!text.empty() && text.back() == '\n') text.pop_back();
-        if (!text.empty()) progress(text);
+      // Failures mid-stream arrive inside a 200 answer (TRAPS.md), with `error`,
+      // `errorDetail` or both.
+      docker::ProgressLine p = docker::progress_line(line);
+      if (p.failed) {
+        if (failure.empty()) failure = p.text;
+      } else if (progress && !p.text.empty()) {
+        progress(p.text);
       }
     }
     return true;
   };
   auto r = call(std::move(request), {}, &on_chunk);
+  if (r.ok() && !pending.empty()) {  // a last line without its newline
+    pending += '\n';
+    on_chunk("");
+  }
   if (!r.ok()) {
     Error e = r.error();
     e.message = what + ": " + e.message;
@@ -114,6 +119,8 @@ Status DockerProvider::pull_image(const std::string& ref, const ProgressFn& prog
                                 docker::url_encode(tag)),
                     "", "application/json", {}};
   if (std::string auth = registry_auth(ref); !auth.empty()) req.headers["X-Registry-Auth"] = auth;
+  // Layers can take minutes, but the engine reports progress as it goes.
+  req.timeout = std::max<std::chrono::milliseconds>(timeout_, std::chrono::minutes(10));
   Status st = progress_stream(std::move(req), "pull " + ref, progress);
   if (!st.ok() && st.error().hint.empty())
     st.error().hint = "check the image name, `docker login` for private registries, and that "
@@ -133,8 +140,10 @@ Status DockerProvider::build_image(const BuildSpec& build, const std::string& ta
   if (!build.dockerfile.empty()) target += "&dockerfile=" + docker::url_encode(build.dockerfile);
   if (!build.target.empty()) target += "&target=" + docker::url_encode(build.target);
   if (!build.args.empty()) target += "&buildargs=" + docker::url_encode(json(build.args).dump());
-  return progress_stream({"POST", target, std::move(context).value(), "application/x-tar", {}},
-                         "build " + tag, progress);
+  http::Request req{"POST", target, std::move(context).value(), "application/x-tar", {}};
+  // A build step can run for long without a word (a compile in RUN).
+  req.timeout = std::max<std::chrono::milliseconds>(timeout_, std::chrono::minutes(60));
+  return progress_stream(std::move(req), "build " + tag, progress);
 }
 
 }  // namespace berth

@@ -11,9 +11,10 @@ namespace berth {
 using nlohmann::json;
 
 DockerProvider::DockerProvider(std::string host, std::unique_ptr<Transport> transport,
-                               int max_channels)
+                               int max_channels, const ProviderOptions& options)
     : host_(std::move(host)), transport_(std::move(transport)),
-      max_channels_(std::max(1, max_channels)) {}
+      max_channels_(std::max(1, max_channels)),
+      timeout_(std::chrono::seconds(std::max(1, options.request_timeout_seconds))) {}
 
 DockerProvider::~DockerProvider() {
   idle_.clear();  // close channels before the transport (ssh) goes away
@@ -59,11 +60,12 @@ Error DockerProvider::engine_error(const http::Response& r) const {
 }
 
 Result<http::Response> DockerProvider::call(http::Request request, std::initializer_list<int> ok,
-                                            const http::ChunkFn* on_chunk) {
+                                            const http::ChunkFn* on_chunk, bool untimed) {
   if (api_.empty()) {
     if (Status st = negotiate(); !st.ok()) return st.error();
   }
   request.target = api_ + request.target;
+  if (request.timeout.count() == 0 && !untimed) request.timeout = timeout_;
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
   auto c = std::move(conn).value();
@@ -74,10 +76,12 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
     return (*on_chunk)(chunk);
   };
   auto response = on_chunk ? c->stream(request, keep) : c->send(request);
+  bool timed_out = c->timed_out();
   release(std::move(c));
   if (response.ok() && on_chunk && response->body.empty()) response->body = head;
   if (!response.ok()) {
-    Error e = transport_->explain(response.error());
+    // A stalled engine is not an ssh failure: keep the timeout's own message.
+    Error e = timed_out ? response.error() : transport_->explain(response.error());
     e.host = host_;
     return e;
   }
@@ -91,10 +95,13 @@ Status DockerProvider::negotiate() {
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
   auto c = std::move(conn).value();
-  auto r = c->send({"GET", "/_ping", "", "", {}});
+  http::Request ping{"GET", "/_ping", "", "", {}};
+  ping.timeout = timeout_;
+  auto r = c->send(ping);
+  bool timed_out = c->timed_out();
   release(std::move(c));
   if (!r.ok()) {
-    Error e = transport_->explain(r.error());
+    Error e = timed_out ? r.error() : transport_->explain(r.error());
     e.host = host_;
     return e;
   }
@@ -116,17 +123,9 @@ Result<EngineInfo> DockerProvider::info() {
   if (!version.ok()) return version.error();
   auto info = call({"GET", "/info", "", "", {}});
   if (!info.ok()) return info.error();
-  json v = json::parse(version->body, nullptr, false), i = json::parse(info->body, nullptr, false);
-  EngineInfo out;
-  out.engine_version = v.is_object() ? v.value("Version", "") : "";
+  EngineInfo out = docker::engine_info(docker::parse(version->body), docker::parse(info->body));
   out.api_version = api_.substr(2);
-  out.os = i.is_object() ? i.value("OperatingSystem", "") : "";
-  if (i.is_object()) {
-    out.id = i.value("ID", "");
-    out.system_time = docker::engine_time(i.value("SystemTime", ""));
-    out.capacity.nano_cpus = i.value("NCPU", 0LL) * kNanoCpusPerCpu;
-    out.capacity.memory = i.value("MemTotal", 0LL);
-  }
+  out.transport = transport_->kind();
   return out;
 }
 
@@ -135,7 +134,7 @@ Result<EngineInfo> DockerProvider::info() {
 namespace berth {
 std::unique_ptr<Provider> make_docker_provider(const std::string& host,
                                                std::unique_ptr<Transport> transport,
-                                               int max_channels) {
-  return std::make_unique<DockerProvider>(host, std::move(transport), max_channels);
+                                               int max_channels, const ProviderOptions& options) {
+  return std::make_unique<DockerProvider>(host, std::move(transport), max_channels, options);
 }
 }  // namespace berth

@@ -2,6 +2,7 @@
 // long call (a pull, a log stream) never blocks the others. Internal to providers/.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -14,7 +15,8 @@ namespace berth {
 
 class DockerProvider : public Provider {
  public:
-  DockerProvider(std::string host, std::unique_ptr<Transport> transport, int max_channels);
+  DockerProvider(std::string host, std::unique_ptr<Transport> transport, int max_channels,
+                 const ProviderOptions& options);
   ~DockerProvider() override;
 
   const std::string& host() const override { return host_; }
@@ -44,9 +46,10 @@ class DockerProvider : public Provider {
 
  private:
   // One request on a pooled channel, under the negotiated API version. `ok` lists the statuses
-  // that are not errors (besides 2xx).
+  // that are not errors (besides 2xx). A request without its own timeout gets timeout_,
+  // unless `untimed` (`logs -f`).
   Result<http::Response> call(http::Request request, std::initializer_list<int> ok = {},
-                              const http::ChunkFn* on_chunk = nullptr);
+                              const http::ChunkFn* on_chunk = nullptr, bool untimed = false);
   Status negotiate();
   Result<std::unique_ptr<http::Connection>> acquire();
   void release(std::unique_ptr<http::Connection> c);
@@ -59,6 +62,7 @@ class DockerProvider : public Provider {
   std::string host_;
   std::unique_ptr<Transport> transport_;
   int max_channels_;
+  std::chrono::milliseconds timeout_;  // ordinary requests (docs/timeouts.md)
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<http::Connection>> idle_;

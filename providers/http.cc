@@ -1,5 +1,8 @@
 #include "providers/http.h"
 
+#include <fmt/format.h>
+
+#include <chrono>
 #include <limits>
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -48,9 +51,45 @@ bhttp::request<bhttp::string_body> make(const Request& r) {
   return req;
 }
 
-Error transport_error(const boost::system::error_code& ec) {
+Error transport_error(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
+  if (ec == asio::error::timed_out)
+    return Error{ErrorKind::kHost, {}, "", "",
+                 fmt::format("the Docker engine did not answer within {} s",
+                             (timeout.count() + 999) / 1000),
+                 "check that dockerd on the host is healthy (BERTH_ENGINE_TIMEOUT=SECONDS waits "
+                 "longer for ordinary requests)"};
   return Error{ErrorKind::kHost, {}, "", "", "connection to the engine failed: " + ec.message(),
                ""};
+}
+
+// Runs one asynchronous operation to its end, or until `timeout` passes without it ending
+// (then cancels it and answers timed_out). Sync reads cannot time out: asio retries a
+// socket's SO_RCVTIMEO expiry as would-block and waits again.
+template <class Start>
+boost::system::error_code run_op(Connection::Impl& impl, std::chrono::milliseconds timeout,
+                                 Start start) {
+  boost::system::error_code result;
+  bool done = false;
+  start([&](boost::system::error_code ec, std::size_t) {
+    result = ec;
+    done = true;
+  });
+  impl.io.restart();
+  if (timeout.count() <= 0) {
+    while (!done && impl.io.run_one()) {
+    }
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done && impl.io.run_one_until(deadline)) {
+    }
+  }
+  if (done) return result;
+  boost::system::error_code ignored;
+  impl.socket.cancel(ignored);
+  impl.io.restart();
+  while (!done && impl.io.run_one()) {
+  }
+  return asio::error::timed_out;
 }
 
 template <class Parser>
@@ -81,33 +120,33 @@ Result<Response> Connection::send(const Request& r) {
 
 Result<Response> Connection::stream(const Request& r, const ChunkFn& on_chunk) {
   if (broken_) return Error{ErrorKind::kHost, {}, "", "", "connection to the engine is closed", ""};
-  boost::system::error_code ec;
   auto req = make(r);
-  bhttp::write(impl_->socket, req, ec);
-  if (ec) {
+  auto fail = [&](const boost::system::error_code& ec) {
     broken_ = true;
-    return transport_error(ec);
-  }
+    timed_out_ = ec == asio::error::timed_out;
+    return transport_error(ec, r.timeout);
+  };
+  auto ec = run_op(*impl_, r.timeout,
+                   [&](auto handler) { bhttp::async_write(impl_->socket, req, handler); });
+  if (ec) return fail(ec);
   bhttp::response_parser<bhttp::buffer_body> parser;
   // Logs, builds and image lists can be large: no body limit.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  bhttp::read_header(impl_->socket, impl_->buffer, parser, ec);
-  if (ec) {
-    broken_ = true;
-    return transport_error(ec);
-  }
+  ec = run_op(*impl_, r.timeout, [&](auto handler) {
+    bhttp::async_read_header(impl_->socket, impl_->buffer, parser, handler);
+  });
+  if (ec) return fail(ec);
   Response out;
   copy_head(parser, out);
   char buf[16384];
   while (!parser.is_done()) {
     parser.get().body().data = buf;
     parser.get().body().size = sizeof buf;
-    bhttp::read(impl_->socket, impl_->buffer, parser, ec);
+    ec = run_op(*impl_, r.timeout, [&](auto handler) {
+      bhttp::async_read(impl_->socket, impl_->buffer, parser, handler);
+    });
     if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec) {
-      broken_ = true;
-      return transport_error(ec);
-    }
+    if (ec) return fail(ec);
     size_t got = sizeof buf - parser.get().body().size;
     if (got > 0 && !on_chunk(std::string_view(buf, got))) {
       // The caller stopped early: the rest of this response is unread, so the connection

@@ -4,8 +4,9 @@
 // engine/ never sees a transport. Implementations (chosen by make_provider from the host's
 // address scheme, like ccache's storage backends):
 //   unix:///path.sock  -> Docker Engine API over a local unix socket
-//   ssh://user@host:22 -> the same API over `ssh host docker system dial-stdio` channels,
-//                         one OpenSSH control master per host per run
+//   ssh://user@host:22 -> the same API over one OpenSSH control master per host per run,
+//                         each channel a stream-local forward of the engine socket (or
+//                         `docker system dial-stdio` where the server refuses those)
 //   snapshot / offline -> read-only; answers from a saved Observed host or declared capacity
 //
 // Every method is blocking and thread-safe: the engine calls one provider from several
@@ -31,6 +32,7 @@ struct EngineInfo {
   std::string id;           // the engine's ID: the same engine reached under two names has one
   int64_t system_time = 0;  // the engine's clock, unix seconds (0 = unknown)
   Resources capacity;  // NCPU * 1e9, MemTotal
+  std::string transport;  // "unix", "ssh stream-local" or "ssh dial-stdio"
 };
 
 // What the engine needs to create one container. Everything is resolved already: mounts of type
@@ -110,6 +112,10 @@ struct ProviderOptions {
   std::vector<std::string> ssh_options;  // extra `-o` options (--ssh-option)
   int connect_timeout_seconds = 10;
   int channels_per_host = 8;  // dial-stdio channels multiplexed over one SSH connection
+  // Longest wait for an ordinary engine request (docs/timeouts.md); 0 = the default, 30 s, or
+  // BERTH_ENGINE_TIMEOUT seconds when that is set.
+  int request_timeout_seconds = 0;
+  bool verbose = false;  // notes on stderr: which transport each host uses, and why
 };
 
 // Chooses the implementation from host.address's scheme. Does not connect.

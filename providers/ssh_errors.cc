@@ -32,6 +32,13 @@ Error classify_ssh_failure(const std::string& host, const std::string& target,
       has(err, "host key is not known"))
     return e(fmt::format("the host key of {} is unknown (not in known_hosts)", target),
              "verify the key and add it: ssh-keyscan HOST >> ~/.ssh/known_hosts");
+  // A stream-local channel the master could not open (the master prints this, then closes the
+  // channel): checked before "Connection refused", which it contains.
+  // sshd gives the same reason whether its socket is gone or forwarding is now refused.
+  if (has(err, "open failed: connect failed") || has(err, "open failed: administratively"))
+    return e(fmt::format("the Docker daemon on {} does not answer on its socket (is it running?)",
+                         target),
+             "start it on the host (systemctl start docker)");
   if (has(err, "Permission denied"))
     return e(fmt::format("ssh authentication to {} was refused", target),
              "check the user in the address, your key (ssh-add -l) and the host's authorized_keys");
@@ -53,7 +60,8 @@ Error classify_ssh_failure(const std::string& host, const std::string& target,
   if (has(err, "unknown command") || has(err, "is not a docker command"))
     return e(fmt::format("docker on {} is too old for `docker system dial-stdio`", target),
              "upgrade Docker on the host to 18.09 or newer");
-  if (has(err, "Cannot connect to the Docker daemon") || has(err, "docker daemon running"))
+  if (has(err, "Cannot connect to the Docker daemon") || has(err, "docker daemon running") ||
+      has(err, "failed to open the raw stream connection"))  // dial-stdio of docker 20.10
     return e(fmt::format("the Docker daemon on {} is not running", target),
              "start it on the host (systemctl start docker)");
   if (has(err, "permission denied") && has(err, "docker.sock"))

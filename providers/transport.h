@@ -18,17 +18,22 @@ class Transport {
   // Turns a failure seen on a channel into the clearest error the transport can give
   // (for SSH: what ssh printed on stderr, classified).
   virtual Error explain(Error seen) { return seen; }
+  // How channels reach the engine, for `berth hosts` and -v: "unix", "ssh stream-local",
+  // "ssh dial-stdio" (known once the first channel is open).
+  virtual std::string kind() const = 0;
 };
 
 std::unique_ptr<Transport> make_unix_transport(const std::string& host, const std::string& path);
-// address: ssh://[user@]host[:port]
-Result<std::unique_ptr<Transport>> make_ssh_transport(const std::string& host,
-                                                      const std::string& address,
+// host.address: ssh://[user@]host[:port]; host.socket: the engine socket on the host ("" =
+// what the remote login's DOCKER_HOST names, else /var/run/docker.sock).
+Result<std::unique_ptr<Transport>> make_ssh_transport(const Host& host,
                                                       const ProviderOptions& options);
 
 // The provider over any transport.
+// Every request waits at most options.request_timeout_seconds for the engine (longer for
+// pulls and builds, none for `logs -f`: docs/timeouts.md).
 std::unique_ptr<Provider> make_docker_provider(const std::string& host,
                                                std::unique_ptr<Transport> transport,
-                                               int max_channels);
+                                               int max_channels, const ProviderOptions& options);
 
 }  // namespace berth

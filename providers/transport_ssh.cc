@@ -1,147 +1,126 @@
 // SSH transport: one OpenSSH control master per host per run (the user's own ssh, so config,
-// agents, ProxyJump and known_hosts apply), and each channel a `docker system dial-stdio` mux
-// client of it: no new handshake per channel. Children are started with posix_spawn on
-// close-on-exec descriptors (so no child inherits another host's pipes), and reaped by PID.
+// agents, ProxyJump and known_hosts apply). Engine channels are stream-local forwards of the
+// remote engine socket through that master: `ssh -O forward -L LOCAL.sock:REMOTE.sock` once,
+// then each channel is a connect() to LOCAL.sock, with no process on either side. Where the
+// server refuses stream-local forwarding, or no socket is at that path, each channel is a
+// `docker system dial-stdio` mux client instead (a Docker CLI per channel on the host).
+//
+// The master's own session prints the login's DOCKER_HOST and then waits on its stdin, a pipe
+// berth holds: finding the socket costs no round trip beyond the handshake, and the master
+// ends when berth does. Children run in their own process groups under the watchdog of
+// providers/child_process.h.
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
-#include <spawn.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
+#include "providers/child_process.h"
+#include "providers/socket_util.h"
+#include "providers/ssh_address.h"
 #include "providers/ssh_errors.h"
 #include "providers/transport.h"
-
-extern char** environ;
 
 namespace berth {
 namespace {
 
-struct Target {
-  std::string user, host, port;
-  std::string display;  // user@host:port as written
-};
+using Clock = std::chrono::steady_clock;
+constexpr const char* kMarker = "berth-docker-host=";
 
-Result<Target> parse_address(const std::string& name, const std::string& address) {
-  Target t;
-  std::string rest = address.substr(6);
-  t.display = rest;
-  if (auto at = rest.rfind('@'); at != std::string::npos) {
-    t.user = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-  }
-  if (!rest.empty() && rest[0] == '[') {
-    auto close = rest.find(']');
-    t.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') t.port = rest.substr(close + 2);
-  } else if (auto colon = rest.find(':'); colon != std::string::npos) {
-    t.host = rest.substr(0, colon);
-    t.port = rest.substr(colon + 1);
-  } else {
-    t.host = rest;
-  }
-  if (t.host.empty() || (!t.port.empty() && t.port.find_first_not_of("0123456789") != std::string::npos))
-    return Error{ErrorKind::kInput, {}, name, "", fmt::format("bad ssh address '{}'", address),
-                 "write ssh://[user@]host[:port]"};
-  return t;
-}
-
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, size_t from = 0) {
   std::ifstream in(path);
   std::stringstream buf;
   buf << in.rdbuf();
-  return buf.str();
-}
-
-// Starts argv with stdin/stdout on `io` (or /dev/null when -1) and stderr to `err_path`.
-Result<pid_t> spawn(const std::vector<std::string>& argv, int io, const std::string& err_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (io >= 0) {
-    posix_spawn_file_actions_adddup2(&fa, io, 0);
-    posix_spawn_file_actions_adddup2(&fa, io, 1);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  }
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  // ssh's messages are classified by text: read them in the C locale.
-  std::vector<std::string> env_store = {"LC_ALL=C"};
-  for (char** e = environ; e && *e; ++e)
-    if (std::string(*e).rfind("LC_ALL=", 0) != 0) env_store.push_back(*e);
-  std::vector<char*> env;
-  for (auto& e : env_store) env.push_back(e.data());
-  env.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &fa, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0)
-    return Error{ErrorKind::kHost, {}, "", "", "cannot run ssh: " + std::string(strerror(rc)),
-                 "install the OpenSSH client (apt-get install openssh-client)"};
-  return pid;
+  std::string s = buf.str();
+  return from < s.size() ? s.substr(from) : "";
 }
 
 class SshTransport : public Transport {
  public:
-  SshTransport(std::string name, Target target, ProviderOptions options)
-      : name_(std::move(name)), target_(std::move(target)), options_(std::move(options)) {
+  SshTransport(std::string name, SshTarget target, std::string socket, ProviderOptions options)
+      : name_(std::move(name)), target_(std::move(target)), socket_(std::move(socket)),
+        options_(std::move(options)) {
     char tmpl[] = "/tmp/berth-ssh-XXXXXX";
-    dir_ = mkdtemp(tmpl) ? tmpl : "/tmp";
+    if (mkdtemp(tmpl)) {
+      dir_ = tmpl;
+      watch_dir(dir_);
+    }
   }
 
   ~SshTransport() override {
     std::lock_guard<std::mutex> g(mu_);
-    for (pid_t pid : children_) stop(pid);
-    if (master_ > 0) stop(master_);
+    if (first_fd_ >= 0) ::close(first_fd_);
+    for (pid_t pid : channels_) stop_child(pid);
+    stop_child(master_);
+    for (int fd : {master_in_, master_out_})
+      if (fd >= 0) ::close(fd);
+    if (dir_.empty()) return;
     std::error_code ec;
-    if (dir_ != "/tmp") std::filesystem::remove_all(dir_, ec);
+    std::filesystem::remove_all(dir_, ec);
+    unwatch_dir(dir_);
   }
 
   Result<int> open_channel() override {
     std::lock_guard<std::mutex> g(mu_);
-    if (Status st = ensure_master(); !st.ok()) return st.error();
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-      return Error{ErrorKind::kHost, {}, name_, "", "cannot create a socket pair", ""};
-    last_channel_err_ = fmt::format("{}/channel-{}.err", dir_, children_.size());
-    auto args = base_args();
-    args.insert(args.end(), {"-S", ctl(), "-o", "ControlMaster=no", target_.host, "docker",
-                             "system", "dial-stdio"});
-    auto pid = spawn(args, sv[1], last_channel_err_);
-    ::close(sv[1]);
-    if (!pid.ok()) {
-      ::close(sv[0]);
-      return pid.error();
+    if (failed_) return *failed_;  // one handshake attempt per run, not one per request
+    if (mode_ == Mode::kNone) {
+      if (Status st = connect(); !st.ok()) {
+        if (mode_ == Mode::kNone) failed_ = st.error();
+        return st.error();
+      }
     }
-    children_.push_back(*pid);
-    return sv[0];
+    if (first_fd_ >= 0) return std::exchange(first_fd_, -1);  // the probe's: already tested
+    if (master_ < 0 || child_exited(master_)) {
+      master_ = -1;
+      return master_error();
+    }
+    if (mode_ == Mode::kStreamLocal) {
+      int fd = connect_unix(local_sock());
+      if (fd < 0) return master_error();
+      return fd;
+    }
+    return dial_stdio();
   }
 
   Error explain(Error seen) override {
     std::lock_guard<std::mutex> g(mu_);
-    // Give a dying child a moment to finish writing why (it exits right after).
-    for (int i = 0; i < 20 && read_file(last_channel_err_).empty(); ++i)
+    std::string err;
+    // Give a dying ssh a moment to finish writing why (it exits right after).
+    for (int i = 0; i < 20; ++i) {
+      err = (mode_ == Mode::kDialStdio ? read_file(last_channel_err_) : "") +
+            read_file(master_err(), err_offset_);
+      if (!err.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::string err = read_file(last_channel_err_) + read_file(master_err());
+    }
     if (err.empty()) return seen;
     return classify_ssh_failure(name_, target_.display, err, seen.message);
   }
 
+  std::string kind() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return mode_ == Mode::kStreamLocal ? "ssh stream-local"
+           : mode_ == Mode::kDialStdio ? "ssh dial-stdio"
+                                       : "ssh";
+  }
+
  private:
+  enum class Mode { kNone, kStreamLocal, kDialStdio };
+
   std::string ctl() const { return dir_ + "/ctl"; }
+  std::string local_sock() const { return dir_ + "/engine.sock"; }
   std::string master_err() const { return dir_ + "/master.err"; }
 
   std::vector<std::string> base_args() const {
@@ -156,80 +135,189 @@ class SshTransport : public Transport {
     return a;
   }
 
-  Status ensure_master() {
-    if (master_ > 0 && !master_dead_) return ok_status();
-    if (master_dead_) return master_error();
+  void note(const std::string& text) const {
+    if (options_.verbose) std::fprintf(stderr, "berth: %s: %s\n", name_.c_str(), text.c_str());
+  }
+
+  // Handshake, socket path, forward, and one /_ping through it: sets mode_.
+  Status connect() {
+    if (dir_.empty())
+      return Error{ErrorKind::kHost, {}, name_, "", "cannot create a directory under /tmp", ""};
+    auto docker_host = start_master();
+    if (!docker_host.ok()) return docker_host.error();
+    std::string remote = socket_;
+    if (remote.empty() && docker_host->rfind("unix://", 0) == 0) remote = docker_host->substr(7);
+    else if (remote.empty() && docker_host->empty()) remote = "/var/run/docker.sock";
+    if (remote.empty())
+      return fall_back(fmt::format("DOCKER_HOST on the host is {}, not a unix socket", *docker_host));
+    std::string why;
+    if (!forward(remote, why)) return fall_back(why);
+    int fd = connect_unix(local_sock());
+    if (fd < 0) return fall_back("the local end of the forward is missing");
+    int timeout_ms = options_.request_timeout_seconds * 1000;
+    switch (probe_engine(fd, timeout_ms)) {
+      case ProbeResult::kAnswered:
+        first_fd_ = fd;
+        mode_ = Mode::kStreamLocal;
+        note("engine channels are stream-local forwards of unix://" + remote);
+        return ok_status();
+      case ProbeResult::kTimedOut:
+        ::close(fd);
+        mode_ = Mode::kStreamLocal;
+        return Error{ErrorKind::kHost, {}, name_, "",
+                     fmt::format("the Docker engine at unix://{} on {} did not answer within {} s",
+                                 remote, target_.display, options_.request_timeout_seconds),
+                     "check that dockerd on the host is healthy (BERTH_ENGINE_TIMEOUT=SECONDS "
+                     "waits longer)"};
+      case ProbeResult::kClosed:
+        break;
+    }
+    ::close(fd);
+    std::string err;
+    for (int i = 0; i < 20 && err.empty(); ++i) {
+      if (i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      err = read_file(master_err(), err_offset_);
+    }
+    if (child_exited(master_)) {
+      master_ = -1;
+      return master_error();
+    }
+    // sshd answers both cases with the same "open failed: connect failed" (its own log says
+    // which): name both.
+    if (err.find("open failed") != std::string::npos)
+      return fall_back(fmt::format("sshd refused a stream-local channel to {} "
+                                   "(AllowStreamLocalForwarding no, or no socket there)",
+                                   remote));
+    return fall_back("the stream-local channel to " + remote + " was closed");
+  }
+
+  Status fall_back(const std::string& why) {
+    mode_ = Mode::kDialStdio;
+    err_offset_ += read_file(master_err(), err_offset_).size();  // explained here, not later
+    note(why + "; using `docker system dial-stdio` channels");
+    return ok_status();
+  }
+
+  // Starts the master; returns what the login's DOCKER_HOST says ("" = unset or not seen).
+  Result<std::string> start_master() {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0) return fail("cannot create a pipe");
+    if (pipe2(out, O_CLOEXEC) != 0) {
+      ::close(in[0]), ::close(in[1]);
+      return fail("cannot create a pipe");
+    }
     auto args = base_args();
-    args.insert(args.end(), {"-M", "-N", "-S", ctl(), "-o", "ControlPersist=no", target_.host});
-    auto pid = spawn(args, -1, master_err());
+    args.insert(args.end(), {"-M", "-S", ctl(), "-o", "ControlPersist=no", "-T", target_.host,
+                             fmt::format("printf '{}%s\\n' \"$DOCKER_HOST\"; exec cat >/dev/null",
+                                         kMarker)});
+    auto pid = spawn_child(args, in[0], out[1], master_err());
+    ::close(in[0]), ::close(out[1]);
+    master_in_ = in[1], master_out_ = out[0];
     if (!pid.ok()) return pid.error();
     master_ = *pid;
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::seconds(options_.connect_timeout_seconds + 5);
+    auto deadline = Clock::now() + std::chrono::seconds(options_.connect_timeout_seconds + 5);
+    Clock::time_point ctl_seen{};
+    std::string text;
     struct stat st;
-    // Ready when the control socket exists; failed when the master exits first.
-    while (::stat(ctl().c_str(), &st) != 0) {
-      int status;
-      if (waitpid(master_, &status, WNOHANG) == master_) {
-        master_dead_ = true;
+    while (true) {
+      pollfd p{master_out_, POLLIN, 0};
+      bool eof = false;
+      if (::poll(&p, 1, 20) > 0) {
+        char buf[512];
+        ssize_t n = ::read(master_out_, buf, sizeof buf);
+        if (n > 0) text.append(buf, n);
+        else eof = true;
+      }
+      // A login script may print first: the marker line is the one that counts.
+      if (auto at = text.find(kMarker); at != std::string::npos) {
+        auto nl = text.find('\n', at);
+        if (nl != std::string::npos && ::stat(ctl().c_str(), &st) == 0)
+          return text.substr(at + strlen(kMarker), nl - at - strlen(kMarker));
+      }
+      if (eof || child_exited(master_)) {
+        stop_child(master_);
         master_ = -1;
         return master_error();
       }
-      if (std::chrono::steady_clock::now() > deadline) {
-        stop(master_);
+      if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{})
+        ctl_seen = Clock::now();
+      // Connected but the login printed nothing (a forced command, another shell): default.
+      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > std::chrono::seconds(3))
+        return std::string();
+      if (Clock::now() > deadline) {
+        stop_child(master_);
         master_ = -1;
-        master_dead_ = true;
         return Error{ErrorKind::kHost, {}, name_, "",
                      fmt::format("cannot connect to {}: connection timed out", target_.display),
                      "check the address, the network and that sshd runs on the host"};
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    return ok_status();
+  }
+
+  bool forward(const std::string& remote, std::string& why) {
+    auto args = base_args();
+    args.insert(args.end(), {"-S", ctl(), "-O", "forward", "-L", local_sock() + ":" + remote,
+                             target_.host});
+    std::string err = dir_ + "/forward.err";
+    auto pid = spawn_child(args, -1, -1, err);
+    if (!pid.ok()) return why = pid.error().message, false;
+    int status = 0;
+    while (!child_exited(*pid, &status)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    why = "the stream-local forward was refused: " + read_file(err);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return false;
+  }
+
+  Result<int> dial_stdio() {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return fail("cannot create a socket pair");
+    last_channel_err_ = fmt::format("{}/channel-{}.err", dir_, channels_.size());
+    auto args = base_args();
+    args.insert(args.end(), {"-S", ctl(), "-o", "ControlMaster=no", target_.host, "docker",
+                             "system", "dial-stdio"});
+    auto pid = spawn_child(args, sv[1], sv[1], last_channel_err_);
+    ::close(sv[1]);
+    if (!pid.ok()) {
+      ::close(sv[0]);
+      return pid.error();
+    }
+    channels_.push_back(*pid);
+    return sv[0];
   }
 
   Error master_error() const {
-    return classify_ssh_failure(name_, target_.display, read_file(master_err()),
+    return classify_ssh_failure(name_, target_.display, read_file(master_err(), err_offset_),
                                 fmt::format("ssh to {} failed", target_.display));
   }
-
-  static void stop(pid_t pid) {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    int status;
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid, &status, WNOHANG) != 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
+  Error fail(const std::string& what) const {
+    return Error{ErrorKind::kHost, {}, name_, "", what, ""};
   }
 
   std::string name_;
-  Target target_;
+  SshTarget target_;
+  std::string socket_;  // from the inventory, "" = find it
   ProviderOptions options_;
   std::string dir_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  Mode mode_ = Mode::kNone;
+  std::optional<Error> failed_;  // the master could not be started
   pid_t master_ = -1;
-  bool master_dead_ = false;
-  std::vector<pid_t> children_;
+  int master_in_ = -1, master_out_ = -1;  // the master session's stdin (held) and stdout
+  int first_fd_ = -1;                     // the probed stream-local channel, not yet handed out
+  size_t err_offset_ = 0;                 // master.err before this is already explained
+  std::vector<pid_t> channels_;           // dial-stdio clients
   std::string last_channel_err_;
 };
 
 }  // namespace
 
-std::string ssh_address_host(const std::string& address) {
-  if (address.rfind("ssh://", 0) != 0) return "";
-  auto target = parse_address("", address);
-  return target.ok() ? target->host : "";
-}
-
-Result<std::unique_ptr<Transport>> make_ssh_transport(const std::string& host,
-                                                      const std::string& address,
+Result<std::unique_ptr<Transport>> make_ssh_transport(const Host& host,
                                                       const ProviderOptions& options) {
-  auto target = parse_address(host, address);
+  auto target = parse_ssh_address(host.name, host.address);
   if (!target.ok()) return target.error();
-  return std::unique_ptr<Transport>(new SshTransport(host, *target, options));
+  return std::unique_ptr<Transport>(new SshTransport(host.name, *target, host.socket, options));
 }
 
 }  // namespace berth

@@ -1,11 +1,10 @@
+// The local transport: each channel is a connect() to the engine's unix socket.
 #include <fmt/format.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "providers/socket_util.h"
 #include "providers/transport.h"
 
 namespace berth {
@@ -16,21 +15,13 @@ class UnixTransport : public Transport {
   UnixTransport(std::string host, std::string path) : host_(std::move(host)), path_(std::move(path)) {}
 
   Result<int> open_channel() override {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd < 0 || path_.size() >= sizeof addr.sun_path) {
-      if (fd >= 0) ::close(fd);
-      return fail("the socket path is too long");
-    }
-    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      int err = errno;
-      ::close(fd);
-      return fail(std::strerror(err));
-    }
-    return fd;
+    int fd = connect_unix(path_);
+    if (fd >= 0) return fd;
+    int err = errno;
+    return fail(err == ENAMETOOLONG ? "the socket path is too long" : std::strerror(err));
   }
+
+  std::string kind() const override { return "unix"; }
 
  private:
   Error fail(const std::string& why) const {
