@@ -1,72 +1,163 @@
-// Binpack of fresh replicas, host by host: fill one host at a time with the service whose
-// demand is best aligned with the host's remaining capacity (the bin-centric dot-product rule,
-// ~1.08x optimum on hard 2-D sets), placing replicas of that service in chunks (half of what
-// still fits, re-choosing after each chunk) so one service does not exhaust one dimension while
-// the other stays idle. Each choice scans the services with replicas left, so the cost is
-// O(hosts x chunks x services), independent of the replica count.
+// Binpack of fresh replicas, host by host (SPEC.md, Placement; docs/placement.md).
+//
+// Replicas are grouped into kinds (planner/placement_kinds.h), so the cost depends on hosts and
+// kinds, never on replicas. Hosts are filled one at a time (hosts in use first, then by name).
+// Each host is steered towards the shape of what is left to place: if the pool still needs
+// 90 % of its hosts' CPU and 60 % of their memory, a host's target is full CPU and 60/90 of
+// its memory. The next kind is the one whose demand is best aligned (dot product) with the
+// host's distance to that target, taken in chunks of half of what the target still has room
+// for. Aiming at the pool's shape instead of at free capacity keeps one dimension from being
+// used up by the items heavy in it while the other dimension idles on later hosts. A bounded
+// pass then tries to empty the least-loaded hosts into the others (placement_improve.cc).
 #include <algorithm>
+#include <limits>
 
-#include "planner/placement_internal.h"
+#include "planner/placement_kinds.h"
 
 namespace berth::pack {
 namespace {
 
-__int128 alignment(const HostState& h, const Demand& d) {
-  auto term = [](int64_t free, int64_t need, int64_t cap) -> __int128 {
-    if (cap <= 0 || need <= 0 || free <= 0) return 0;
-    return (__int128)free * 1'000'000 / cap * ((__int128)need * 1'000'000 / cap);
+struct Filler {
+  std::vector<Kind>& kinds;
+  std::vector<HostState>& hosts;
+  std::vector<HostLoad>& load;
+  std::vector<int> active;      // kinds with replicas left, in kind order
+  std::vector<int8_t> allowed;  // per kind on the current host: -1 unknown, 0 no, 1 yes
+  Resources normed_for{-1, -1, -1};
+
+  // Kinds' demands as shares of a host of this capacity (recomputed when it changes).
+  void normalize(const Resources& cap) {
+    if (cap == normed_for) return;
+    for (Kind& k : kinds) {
+      k.norm[0] = share(k.demand.resources.nano_cpus, cap.nano_cpus);
+      k.norm[1] = share(k.demand.resources.memory, cap.memory);
+    }
+    normed_for = cap;
+  }
+
+  bool allowed_on(int ki, size_t hi) {
+    if (allowed[ki] < 0) {
+      Kind& k = kinds[ki];
+      HostState& h = hosts[hi];
+      h.count = k.plain ? 0 : (*k.groups.front()->counts)[hi];
+      allowed[ki] = check(*k.service, k.demand, h, nullptr) == Refusal::kNone;
+    }
+    return allowed[ki] == 1;
+  }
+
+  // The host's target per dimension, in kScale units: the pool's shape scaled so that its
+  // tightest dimension fills the host.
+  void target(const HostState& h, int64_t t[2]) {
+    __int128 pool[2] = {0, 0};
+    for (int ki : active) {
+      pool[0] += (__int128)kinds[ki].left * kinds[ki].demand.resources.nano_cpus;
+      pool[1] += (__int128)kinds[ki].left * kinds[ki].demand.resources.memory;
+    }
+    __int128 q[2], top = 0;
+    int64_t cap[2] = {h.capacity.nano_cpus, h.capacity.memory};
+    for (int d = 0; d < 2; ++d) {
+      q[d] = cap[d] > 0 ? pool[d] * kScale / cap[d] : 0;
+      top = std::max(top, q[d]);
+    }
+    for (int d = 0; d < 2; ++d) t[d] = top > 0 ? static_cast<int64_t>(q[d] * kScale / top) : kScale;
+  }
+
+  void fill(size_t hi) {
+    HostState& h = hosts[hi];
+    normalize(h.capacity);
+    std::fill(allowed.begin(), allowed.end(), int8_t{-1});
+    int64_t t[2];
+    target(h, t);
+    for (;;) {
+      int64_t r[2] = {t[0] - share(h.capacity.nano_cpus - h.free.nano_cpus, h.capacity.nano_cpus),
+                      t[1] - share(h.capacity.memory - h.free.memory, h.capacity.memory)};
+      int best = -1;
+      int64_t best_score = std::numeric_limits<int64_t>::min();
+      for (int ki : active) {
+        const Kind& k = kinds[ki];
+        if (k.left == 0 || !fits_resources(k, h)) continue;
+        int64_t score = k.norm[0] * r[0] + k.norm[1] * r[1];
+        if (score > best_score && allowed_on(ki, hi)) best = ki, best_score = score;
+      }
+      if (best < 0) return;
+      Kind& k = kinds[best];
+      h.count = k.plain ? 0 : (*k.groups.front()->counts)[hi];
+      int64_t fit = k.plain ? fit_resources(k, h) : fit_count(*k.service, k.demand, h);
+      if (fit <= 0) {  // ports or a per-node maximum: not on this host any more
+        allowed[best] = 0;
+        continue;
+      }
+      // Room left under the target, in replicas of this kind (dimensions it still fits).
+      int64_t room = std::numeric_limits<int64_t>::max();
+      for (int d = 0; d < 2; ++d)
+        if (k.norm[d] > 0 && r[d] > 0) room = std::min(room, r[d] / k.norm[d]);
+      if (room == std::numeric_limits<int64_t>::max()) room = fit;
+      give(kinds, hosts, load, best, hi,
+           std::min({k.left, fit, std::max<int64_t>(1, room - room / 2)}));
+      if (k.left == 0) active.erase(std::find(active.begin(), active.end(), best));
+      if (active.empty()) return;
+    }
+  }
+};
+
+// Hosts that already carry load first (fewest hosts in use), then the rest by name.
+std::vector<size_t> host_order(const std::vector<HostState>& hosts) {
+  std::vector<size_t> order(hosts.size());
+  for (size_t i = 0; i < hosts.size(); ++i) order[i] = i;
+  auto used = [&](size_t i) {
+    return hosts[i].free.nano_cpus < hosts[i].capacity.nano_cpus ||
+           hosts[i].free.memory < hosts[i].capacity.memory;
   };
-  return term(h.free.nano_cpus, d.resources.nano_cpus, h.capacity.nano_cpus) +
-         term(h.free.memory, d.resources.memory, h.capacity.memory);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return used(a) > used(b); });
+  return order;
+}
+
+// Turns per-host counts of kinds into slots: a kind's replicas are its members' slots in
+// stack order, handed out host by host in fill order.
+void emit(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+          const std::vector<HostLoad>& load, const std::vector<size_t>& order,
+          PlacementResult& out) {
+  for (size_t hi : order) {
+    for (auto [ki, m] : load[hi].items) {
+      Kind& k = kinds[ki];
+      for (size_t g = 0; m > 0 && g < k.groups.size(); ++g) {
+        Group& grp = *k.groups[g];
+        int64_t n = std::min<int64_t>(m, static_cast<int64_t>(grp.slots.size() - grp.next));
+        for (int64_t j = 0; j < n; ++j, ++grp.next)
+          out.placements.push_back({grp.service->name, grp.slots[grp.next], hosts[hi].name});
+        if (k.plain) (*grp.counts)[hi] += static_cast<int>(n);
+        m -= n;
+      }
+    }
+  }
 }
 
 }  // namespace
 
-void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts,
-                  PlacementResult& out) {
-  // Hosts that already carry load first (fewest hosts in use), then the rest by name.
-  std::vector<size_t> order(hosts.size());
-  for (size_t i = 0; i < hosts.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    bool used_a = hosts[a].free.nano_cpus < hosts[a].capacity.nano_cpus ||
-                  hosts[a].free.memory < hosts[a].capacity.memory;
-    bool used_b = hosts[b].free.nano_cpus < hosts[b].capacity.nano_cpus ||
-                  hosts[b].free.memory < hosts[b].capacity.memory;
-    return used_a > used_b;
-  });
-  std::vector<Group*> active;
-  for (Group& g : groups)
-    if (g.next < g.slots.size()) active.push_back(&g);
+void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, PlacementResult& out) {
+  std::vector<Kind> kinds = make_kinds(groups);
+  std::vector<HostLoad> load(hosts.size());
+  std::vector<size_t> order = host_order(hosts);
+  for (size_t hi = 0; hi < hosts.size(); ++hi)
+    load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
+  Filler f{kinds, hosts, load, {}, std::vector<int8_t>(kinds.size(), -1)};
+  for (size_t ki = 0; ki < kinds.size(); ++ki)
+    if (kinds[ki].left > 0) f.active.push_back(static_cast<int>(ki));
   for (size_t hi : order) {
-    HostState& h = hosts[hi];
-    while (!active.empty()) {
-      Group* best = nullptr;
-      __int128 best_score = -1;
-      for (Group* g : active) {
-        h.count = (*g->counts)[hi];
-        if (check(*g->service, g->demand, h, nullptr) != Refusal::kNone) continue;
-        __int128 sc = alignment(h, g->demand);
-        if (sc > best_score) best = g, best_score = sc;
-      }
-      if (!best) break;
-      h.count = (*best->counts)[hi];
-      int64_t left = static_cast<int64_t>(best->slots.size() - best->next);
-      int64_t fit = fit_count(*best->service, best->demand, h);
-      int64_t k = left <= fit ? left : std::max<int64_t>(1, (fit + 1) / 2);
-      for (int64_t j = 0; j < k; ++j, ++best->next) {
-        take(h, best->demand);
-        out.placements.push_back({best->service->name, best->slots[best->next], h.name});
-      }
-      (*best->counts)[hi] = h.count;
-      if (best->next == best->slots.size())
-        active.erase(std::find(active.begin(), active.end(), best));
-    }
+    if (f.active.empty()) break;
+    f.fill(hi);
   }
-  for (Group* g : active) {
-    for (size_t hi = 0; hi < hosts.size(); ++hi) hosts[hi].count = (*g->counts)[hi];
-    std::string reason = explain(*g->service, g->demand, hosts);
-    for (; g->next < g->slots.size(); ++g->next)
-      out.unplaced.push_back({g->service->name, g->slots[g->next], reason});
+  // Only when everything found a host: emptying a host into the others' gaps would take
+  // room a replica still waiting could have used.
+  if (f.active.empty()) empty_light_hosts(kinds, hosts, load, 64);
+  emit(kinds, hosts, load, order, out);
+  for (Group& g : groups) {
+    if (g.next == g.slots.size()) continue;
+    for (size_t hi = 0; hi < hosts.size(); ++hi) hosts[hi].count = (*g.counts)[hi];
+    std::string reason = explain(*g.service, g.demand, hosts);
+    for (; g.next < g.slots.size(); ++g.next)
+      out.unplaced.push_back({g.service->name, g.slots[g.next], reason});
   }
 }
 

@@ -1,0 +1,61 @@
+// Internal to binpack (planner/placement_binpack.cc): replicas grouped into kinds, and the
+// per-host counts the fill and the improvement pass (planner/placement_improve.cc) work on.
+//
+// A kind is a set of interchangeable replicas: the same demand vector and the same
+// constraints, from one or more services without published ports or max_replicas_per_node
+// (Borg's equivalence classes). A service with ports or a per-node maximum is a kind of its
+// own, `plain` false, and is checked replica-count-wise through pack::fit_count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "planner/placement_internal.h"
+
+namespace berth::pack {
+
+struct Kind {
+  Demand demand;
+  const Service* service = nullptr;  // the first member: constraints (and ports/max if !plain)
+  std::vector<Group*> groups;        // members, in stack order
+  bool plain = true;                 // no ports, no max_replicas_per_node
+  int64_t left = 0;                  // replicas not yet on a host
+  int64_t norm[2] = {0, 0};          // demand per dimension in kScale units of a host
+};
+
+// Fixed point for shares of a host: a whole host is kScale.
+inline constexpr int64_t kScale = 1 << 20;
+
+// Replicas of each kind given to each host, in the order they were given.
+struct HostLoad {
+  std::vector<std::pair<int, int64_t>> items;  // (kind index, count)
+  bool fresh = true;  // carried nothing before this pass (it may be emptied again)
+};
+
+// Groups -> kinds, in stack order of their first member.
+std::vector<Kind> make_kinds(std::vector<Group>& groups);
+
+// The share of host capacity `cap` that `need` is, in kScale units (0 when cap <= 0).
+int64_t share(int64_t need, int64_t cap);
+
+// True when one more replica of kind k fits on h by resources (plain kinds only).
+inline bool fits_resources(const Kind& k, const HostState& h) {
+  const Resources& n = k.demand.resources;
+  return n.nano_cpus <= h.free.nano_cpus && n.memory <= h.free.memory &&
+         (n.pids <= 0 || n.pids <= h.free.pids);
+}
+
+// How many replicas of plain kind k fit on h by resources.
+int64_t fit_resources(const Kind& k, const HostState& h);
+
+// Moves `m` replicas of kind `ki` onto host `hi` (resources and the per-host load).
+void give(std::vector<Kind>& kinds, std::vector<HostState>& hosts, std::vector<HostLoad>& load,
+          int ki, size_t hi, int64_t m);
+
+// Tries to empty the least-loaded fresh hosts by moving their replicas onto the other hosts
+// in use; keeps a move only when the whole host empties. Bounded: at most `attempts` hosts
+// tried, each in O(hosts in use x kinds on it).
+void empty_light_hosts(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+                       std::vector<HostLoad>& load, int attempts);
+
+}  // namespace berth::pack
