@@ -22,8 +22,11 @@ struct Filler {
   std::vector<HostState>& hosts;
   std::vector<HostLoad>& load;
   std::vector<int> active;      // kinds with replicas left, in kind order
+  std::vector<int> by_size;     // every kind, largest demand first (credits go in this order)
+  std::vector<int64_t> credit;  // replicas each kind is owed, in 1/kCredit units
   std::vector<int8_t> allowed;  // per kind on the current host: -1 unknown, 0 no, 1 yes
   Resources normed_for{-1, -1, -1};
+  static constexpr int kCreditBits = 20;
 
   // Kinds' demands as shares of a host of this capacity (recomputed when it changes).
   void normalize(const Resources& cap) {
@@ -45,44 +48,74 @@ struct Filler {
     return allowed[ki] == 1;
   }
 
-  // The host's target per dimension, in kScale units: the pool's shape scaled so that its
-  // tightest dimension fills the host.
-  void target(const HostState& h, int64_t t[2]) {
+  // How many more replicas of kind ki fit on host hi (0 when it is not allowed there).
+  int64_t fit_of(int ki, size_t hi) {
+    Kind& k = kinds[ki];
+    HostState& h = hosts[hi];
+    if (!fits_resources(k, h) || !allowed_on(ki, hi)) return 0;
+    h.count = k.plain ? 0 : (*k.groups.front()->counts)[hi];
+    return k.plain ? fit_resources(k, h) : fit_count(*k.service, k.demand, h);
+  }
+
+  void place(int ki, size_t hi, int64_t m) {
+    give(kinds, hosts, load, ki, hi, m);
+    credit[ki] -= m << kCreditBits;
+  }
+
+  // The host's target per dimension in kScale units (the pool's shape scaled so that its
+  // tightest dimension fills the host), and how many hosts the pool needs at least.
+  int64_t target(const HostState& h, int64_t t[2]) {
     __int128 pool[2] = {0, 0};
     for (int ki : active) {
       pool[0] += (__int128)kinds[ki].left * kinds[ki].demand.resources.nano_cpus;
       pool[1] += (__int128)kinds[ki].left * kinds[ki].demand.resources.memory;
     }
-    __int128 q[2], top = 0;
+    __int128 q[2], top = 0, need = 1;
     int64_t cap[2] = {h.capacity.nano_cpus, h.capacity.memory};
     for (int d = 0; d < 2; ++d) {
       q[d] = cap[d] > 0 ? pool[d] * kScale / cap[d] : 0;
       top = std::max(top, q[d]);
+      if (cap[d] > 0) need = std::max(need, (pool[d] + cap[d] - 1) / cap[d]);
     }
     for (int d = 0; d < 2; ++d) t[d] = top > 0 ? static_cast<int64_t>(q[d] * kScale / top) : kScale;
+    return static_cast<int64_t>(std::min<__int128>(need, std::numeric_limits<int32_t>::max()));
   }
 
-  void fill(size_t hi) {
+  // Every dense kind is owed its share of this host (what it has left over the hosts the pool
+  // still needs); whole replicas owed go first, largest kinds first. Keeping each host's mix equal
+  // to the pool's keeps the pool's shape, so the last hosts fill as well as the first.
+  void pay_credits(size_t hi, int64_t hosts_needed) {
+    for (int ki : by_size) {
+      Kind& k = kinds[ki];
+      // Only kinds with at least a replica per remaining host: sparse kinds are placed best
+      // by alignment alone (forcing them in would spoil the fit of every host).
+      if (k.left < hosts_needed) continue;
+      credit[ki] += static_cast<int64_t>(((__int128)k.left << kCreditBits) / hosts_needed);
+      int64_t owed = credit[ki] >> kCreditBits;
+      if (owed <= 0) continue;
+      int64_t m = std::min({owed, k.left, fit_of(ki, hi)});
+      if (m > 0) place(ki, hi, m);
+    }
+    std::erase_if(active, [&](int ki) { return kinds[ki].left == 0; });
+  }
+
+  // Then the room left: the kind best aligned with the host's distance to its target.
+  void top_off(size_t hi, const int64_t t[2]) {
     HostState& h = hosts[hi];
-    normalize(h.capacity);
-    std::fill(allowed.begin(), allowed.end(), int8_t{-1});
-    int64_t t[2];
-    target(h, t);
-    for (;;) {
+    while (!active.empty()) {
       int64_t r[2] = {t[0] - share(h.capacity.nano_cpus - h.free.nano_cpus, h.capacity.nano_cpus),
                       t[1] - share(h.capacity.memory - h.free.memory, h.capacity.memory)};
       int best = -1;
       int64_t best_score = std::numeric_limits<int64_t>::min();
       for (int ki : active) {
         const Kind& k = kinds[ki];
-        if (k.left == 0 || !fits_resources(k, h)) continue;
+        if (!fits_resources(k, h)) continue;
         int64_t score = k.norm[0] * r[0] + k.norm[1] * r[1];
         if (score > best_score && allowed_on(ki, hi)) best = ki, best_score = score;
       }
       if (best < 0) return;
       Kind& k = kinds[best];
-      h.count = k.plain ? 0 : (*k.groups.front()->counts)[hi];
-      int64_t fit = k.plain ? fit_resources(k, h) : fit_count(*k.service, k.demand, h);
+      int64_t fit = fit_of(best, hi);
       if (fit <= 0) {  // ports or a per-node maximum: not on this host any more
         allowed[best] = 0;
         continue;
@@ -92,11 +125,18 @@ struct Filler {
       for (int d = 0; d < 2; ++d)
         if (k.norm[d] > 0 && r[d] > 0) room = std::min(room, r[d] / k.norm[d]);
       if (room == std::numeric_limits<int64_t>::max()) room = fit;
-      give(kinds, hosts, load, best, hi,
-           std::min({k.left, fit, std::max<int64_t>(1, room - room / 2)}));
+      place(best, hi, std::min({k.left, fit, std::max<int64_t>(1, room - room / 2)}));
       if (k.left == 0) active.erase(std::find(active.begin(), active.end(), best));
-      if (active.empty()) return;
     }
+  }
+
+  void fill(size_t hi) {
+    normalize(hosts[hi].capacity);
+    std::fill(allowed.begin(), allowed.end(), int8_t{-1});
+    int64_t t[2];
+    int64_t hosts_needed = target(hosts[hi], t);
+    pay_credits(hi, hosts_needed);
+    top_off(hi, t);
   }
 };
 
@@ -141,9 +181,16 @@ void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, Pla
   std::vector<size_t> order = host_order(hosts);
   for (size_t hi = 0; hi < hosts.size(); ++hi)
     load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
-  Filler f{kinds, hosts, load, {}, std::vector<int8_t>(kinds.size(), -1)};
+  Filler f{kinds, hosts, load};
+  f.credit.assign(kinds.size(), 0);
+  f.allowed.assign(kinds.size(), -1);
   for (size_t ki = 0; ki < kinds.size(); ++ki)
     if (kinds[ki].left > 0) f.active.push_back(static_cast<int>(ki));
+  if (!order.empty()) f.normalize(hosts[order.front()].capacity);
+  f.by_size = f.active;
+  std::stable_sort(f.by_size.begin(), f.by_size.end(), [&](int a, int b) {
+    return kinds[a].norm[0] + kinds[a].norm[1] > kinds[b].norm[0] + kinds[b].norm[1];
+  });
   for (size_t hi : order) {
     if (f.active.empty()) break;
     f.fill(hi);
