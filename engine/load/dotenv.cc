@@ -1,9 +1,7 @@
 // .env files, read the way Compose reads them.
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "engine/load/files.h"
 #include "engine/load/interpolate.h"
 
 namespace berth::load {
@@ -41,17 +39,14 @@ std::string double_quoted(const std::string& text, size_t& pos, bool& closed) {
 
 std::optional<Variables> read_env_file(const std::string& path, const Variables& outer,
                                        Diagnostics& diag, bool required) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (required)
-      diag.error({ErrorKind::kInput, {path, 0, 0}, "", "", "cannot read this env file",
-                  "check the path, or remove it from env_file/--env-file"});
-    return std::nullopt;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+  if (!required && file_state(path) == FileState::kMissing) return std::nullopt;
+  auto read = read_input_file(path, "env file", diag);
+  if (!read) return std::nullopt;
+  const std::string& text = *read;
   Variables vars;
+  // What ${VAR} sees: the outer variables first, then this file's earlier lines. Kept up to
+  // date line by line (not rebuilt per line, which was quadratic in the file).
+  Variables all = outer;
   size_t pos = 0;
   int line = 0;
   while (pos < text.size()) {
@@ -87,11 +82,7 @@ std::optional<Variables> read_env_file(const std::string& path, const Variables&
       if (!closed)
         diag.error({ErrorKind::kInput, {path, static_cast<int>(start_line), 1}, "", "",
                     fmt::format("unterminated double quote in the value of {}", key), ""});
-      value = interpolate(value, [&] {
-        Variables all = outer;
-        for (auto& [k, v] : vars) all.emplace(k, v);
-        return all;
-      }(), {path, static_cast<int>(start_line), 1}, diag);
+      value = interpolate(value, all, {path, static_cast<int>(start_line), 1}, diag);
       next = text.find('\n', p);
       next = next == std::string::npos ? text.size() : next + 1;
     } else if (value_at < text.size() && text[value_at] == '\'') {
@@ -109,11 +100,10 @@ std::optional<Variables> read_env_file(const std::string& path, const Variables&
       value = raw.substr(eq + 1);
       if (size_t hash = value.find(" #"); hash != std::string::npos) value = value.substr(0, hash);
       value = trim(value);
-      Variables all = outer;
-      for (auto& [k, v] : vars) all.emplace(k, v);
       value = interpolate(value, all, {path, line, 1}, diag);
     }
-    vars[key] = value;
+    if (!outer.count(key)) all[key] = value;
+    vars[key] = std::move(value);
     pos = next;
   }
   return vars;

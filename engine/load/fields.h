@@ -2,6 +2,7 @@
 // node has the wrong shape. Used by the normalizers.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@ struct Context {
   std::string service;      // current service, for messages
   std::string project_dir;  // relative paths resolve here
   const Variables& vars;
+  std::function<bool()> interrupted = {};  // polled between services (loader.h)
 };
 
 void fail(Context& c, const SourceLocation& at, const std::string& message,

@@ -2,26 +2,84 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <cctype>
+#include <filesystem>
+#include <unordered_map>
 
 #include "engine/load/fields.h"
+#include "engine/load/files.h"
 #include "engine/load/loader.h"
 
 namespace berth {
+namespace {
+
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// What identifies the engine an address reaches: user, host (case-insensitive), port (22 by
+// default) and the engine socket for ssh; the normalized path for unix. "" if malformed (the
+// address check reports that).
+std::string engine_identity(const Host& h) {
+  const std::string& a = h.address;
+  if (a.rfind("unix://", 0) == 0)
+    return "unix://" + std::filesystem::path(a.substr(7)).lexically_normal().string();
+  if (a.rfind("ssh://", 0) != 0) return "";
+  std::string rest = a.substr(6);
+  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  std::string user;
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    user = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+  }
+  std::string host = rest, port = "22";
+  size_t colon = rest.rfind(':');
+  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
+    size_t close = rest.find(']');
+    if (close == std::string::npos) return "";
+    host = rest.substr(1, close - 1);
+    if (colon != std::string::npos && colon > close) port = rest.substr(colon + 1);
+  } else if (colon != std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty()) return "";
+  port.erase(0, std::min(port.find_first_not_of('0'), port.size() - 1));  // "022" is 22
+  return "ssh://" + user + "@" + lower(host) + ":" + port + " " + h.socket;
+}
+
+// Two names for one engine would each remove what the other placed: refuse them.
+void check_duplicate_addresses(load::Context& c, const std::vector<Host>& hosts) {
+  std::unordered_map<std::string, const Host*> seen;
+  for (const Host& h : hosts) {
+    std::string id = engine_identity(h);
+    if (id.empty()) continue;
+    auto [it, fresh] = seen.emplace(id, &h);
+    if (fresh) continue;
+    const Host& first = *it->second;
+    load::fail(c, h.location,
+               fmt::format("hosts '{}' ({}) and '{}' ({}) reach the same engine: '{}' and '{}' "
+                           "are the same address",
+                           first.name, first.location.str(), h.name, h.location.str(),
+                           first.address, h.address),
+               "keep one inventory name per engine: remove one of them or correct its address");
+  }
+}
+
+}  // namespace
 
 Inventory load_inventory(const std::string& path, Diagnostics& diag) {
   Inventory inv;
   inv.file = path;
-  std::ifstream in(path);
-  if (!in) {
-    diag.error({ErrorKind::kInput, {path, 0, 0}, "", "", "cannot read the inventory",
-                "check the path given with -i"});
+  auto text = load::read_input_file(path, "inventory", diag);
+  if (!text) {
+    diag.errors.back().hint += diag.errors.back().hint.empty() ? "" : "; ";
+    diag.errors.back().hint += "the inventory is named with -i, or is berth.hosts.yaml beside "
+                               "the stack";
     return inv;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  load::Node top = load::parse_yaml(buf.str(), path, diag);
+  load::Node top = load::parse_yaml(*text, path, diag);
   load::Variables none;
   load::Context c{diag, "", "", none};
   if (!diag.ok()) return inv;
@@ -67,6 +125,7 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
     inv.hosts.push_back(std::move(h));
   }
   if (inv.hosts.empty()) load::fail(c, hosts.location, "the inventory lists no hosts");
+  check_duplicate_addresses(c, inv.hosts);
   std::sort(inv.hosts.begin(), inv.hosts.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return inv;
 }

@@ -5,9 +5,8 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "engine/load/files.h"
 #include "engine/load/merge.h"
 #include "engine/load/normalize.h"
 
@@ -69,18 +68,6 @@ std::string normalize_name(const std::string& raw) {
   return out;
 }
 
-std::optional<std::string> read_text(const std::string& path, Diagnostics& diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diag.error({ErrorKind::kInput, {path, 0, 0}, "", "", "cannot read this file",
-                "check that it exists and is readable"});
-    return std::nullopt;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 }  // namespace
 
 Stack load_stack(const LoadOptions& o, Diagnostics& diag) {
@@ -98,6 +85,8 @@ Stack load_stack(const LoadOptions& o, Diagnostics& diag) {
   if (env_files.empty()) env_files.push_back((fs::path(project_dir) / ".env").string());
   for (const auto& f : env_files) {
     std::string path = fs::path(f).is_absolute() ? f : (fs::path(cwd) / f).string();
+    // Compose skips a default .env that is a directory (a Python venv is often called .env).
+    if (!env_required && load::file_state(path) == load::FileState::kDirectory) continue;
     if (auto v = load::read_env_file(path, o.environment, diag, env_required))
       for (auto& [k, val] : *v) vars[k] = val;
   }
@@ -105,9 +94,11 @@ Stack load_stack(const LoadOptions& o, Diagnostics& diag) {
 
   Node merged;
   for (const auto& file : files) {
-    auto text = read_text(file, diag);
+    auto text = load::read_input_file(file, "stack file", diag);
     if (!text) continue;
-    Node tree = load::parse_yaml(*text, file, diag);
+    Node tree = load::parse_yaml(*text, file, diag, o.interrupted);
+    text.reset();  // the tree holds what is needed: free the text before the next file
+    if (!diag.ok() && diag.errors.back().kind == ErrorKind::kInterrupted) return stack;
     if (tree.is_null()) {
       if (diag.ok()) diag.error({ErrorKind::kInput, {file, 1, 1}, "", "", "the file is empty",
                                  "add a `services:` section"});
@@ -121,11 +112,11 @@ Stack load_stack(const LoadOptions& o, Diagnostics& diag) {
     }
     load::interpolate_tree(tree, vars, diag);
     load::prepare_for_merge(tree);
-    load::merge_stack(merged, tree);
+    load::merge_stack(merged, std::move(tree));
   }
   if (!diag.ok() || merged.is_null()) return stack;
 
-  load::Context c{diag, "", project_dir, vars};
+  load::Context c{diag, "", project_dir, vars, o.interrupted};
   stack = load::normalize_stack(c, merged, o.profiles);
   std::string name = o.project_name;
   if (name.empty())

@@ -53,11 +53,12 @@ void read_environment(Context& c, const Node& svc, ContainerSpec& spec) {
       if (path.empty()) continue;
       size_t before = c.diag.errors.size();
       auto vars = read_env_file(resolve_path(c, path), c.vars, c.diag, required);
-      if (c.diag.errors.size() > before) {
-        // Say where the env file was named, not only the file itself.
-        c.diag.errors.back().location = item->location;
-        c.diag.errors.back().service = c.service;
-        c.diag.errors.back().message = fmt::format("env_file '{}' cannot be read", path);
+      if (!vars && c.diag.errors.size() > before) {
+        // The file could not be read at all: say where it was named, keeping why.
+        Error& e = c.diag.errors.back();
+        e.message = fmt::format("env_file '{}' cannot be read ({})", path, e.message);
+        e.location = item->location;
+        e.service = c.service;
       }
       if (vars) for (auto& [k, v] : *vars) spec.environment[k] = v;
     }
