@@ -2,6 +2,8 @@
 #include "engine/load/merge.h"
 
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace berth::load {
 namespace {
@@ -55,39 +57,63 @@ std::string volume_target(const Node& n) {
                                                                  : second - first - 1);
 }
 
-void merge_into(Node& base, const Node& over, const std::string& key, int depth) {
+constexpr size_t kSmall = 8;  // up to this many entries, a linear scan beats hashing
+
+// Appends the scalars of `over` that `base` does not hold yet.
+void append_unique(Node& base, Node&& over) {
+  std::unordered_set<std::string> have;
+  for (const Node& n : base.items)
+    if (n.is_scalar()) have.insert(n.scalar);
+  for (Node& item : over.items)
+    if (!item.is_scalar() || have.insert(item.scalar).second) base.items.push_back(std::move(item));
+}
+
+// Volumes of `over` replace those of `base` with the same target; the others are appended.
+void merge_by_target(Node& base, Node&& over) {
+  std::unordered_map<std::string, size_t> at;
+  for (size_t i = 0; i < base.items.size(); ++i) at.emplace(volume_target(base.items[i]), i);
+  for (Node& item : over.items) {
+    auto it = at.find(volume_target(item));
+    if (it != at.end()) {
+      base.items[it->second] = std::move(item);
+    } else {
+      at.emplace(volume_target(item), base.items.size());
+      base.items.push_back(std::move(item));
+    }
+  }
+}
+
+void merge_into(Node& base, Node&& over, const std::string& key, int depth) {
   Rule rule = depth >= 2 ? rule_for(key) : Rule::kMergeMap;
-  if (base.is_seq() && over.is_seq() && rule == Rule::kAppend) {
-    for (const Node& item : over.items) {
-      bool dup = false;
-      for (const Node& have : base.items)
-        dup = dup || (have.is_scalar() && item.is_scalar() && have.scalar == item.scalar);
-      if (!dup) base.items.push_back(item);
-    }
-    return;
-  }
-  if (base.is_seq() && over.is_seq() && rule == Rule::kByTarget) {
-    for (const Node& item : over.items) {
-      bool replaced = false;
-      for (Node& have : base.items)
-        if (volume_target(have) == volume_target(item)) have = item, replaced = true;
-      if (!replaced) base.items.push_back(item);
-    }
-    return;
-  }
+  if (base.is_seq() && over.is_seq() && rule == Rule::kAppend)
+    return append_unique(base, std::move(over));
+  if (base.is_seq() && over.is_seq() && rule == Rule::kByTarget)
+    return merge_by_target(base, std::move(over));
   if (base.is_map() && over.is_map() && rule != Rule::kOverride) {
+    // Index base's keys once (a long services: mapping would otherwise cost n * m finds).
+    std::unordered_map<std::string, size_t> at;
+    bool big = base.fields.size() + over.fields.size() > kSmall;
+    if (big)
+      for (size_t i = 0; i < base.fields.size(); ++i) at.emplace(base.fields[i].first, i);
     for (size_t i = 0; i < over.fields.size(); ++i) {
-      const auto& [k, v] = over.fields[i];
-      if (Node* have = base.find(k)) {
-        merge_into(*have, v, k, depth + 1);
-      } else {
-        base.fields.emplace_back(k, v);
-        base.key_locations.push_back(over.key_locations[i]);
+      auto& [k, v] = over.fields[i];
+      Node* have = nullptr;
+      if (!big) {
+        have = base.find(k);
+      } else if (auto it = at.find(k); it != at.end()) {
+        have = &base.fields[it->second].second;
       }
+      if (have) {
+        merge_into(*have, std::move(v), k, depth + 1);
+        continue;
+      }
+      if (big) at.emplace(k, base.fields.size());
+      base.fields.emplace_back(std::move(k), std::move(v));
+      base.key_locations.push_back(over.key_locations[i]);
     }
     return;
   }
-  base = over;
+  base = std::move(over);
 }
 
 }  // namespace
@@ -104,13 +130,13 @@ void prepare_for_merge(Node& top) {
   }
 }
 
-void merge_stack(Node& base, const Node& over) {
+void merge_stack(Node& base, Node&& over) {
   if (over.is_null()) return;
   if (base.is_null() || !base.is_map() || !over.is_map()) {
-    base = over;
+    base = std::move(over);
     return;
   }
-  merge_into(base, over, "", 0);
+  merge_into(base, std::move(over), "", 0);
 }
 
 }  // namespace berth::load

@@ -9,7 +9,8 @@ namespace berth::load {
 // map forms merge by key.
 void prepare_for_merge(Node& top);
 // Merges `over` into `base`: mappings key by key, ports/expose/dns/... appended without
-// duplicates, volumes by target, command/entrypoint/healthcheck.test replaced.
-void merge_stack(Node& base, const Node& over);
+// duplicates, volumes by target, command/entrypoint/healthcheck.test replaced. Linear in the
+// size of both trees; `over` is consumed.
+void merge_stack(Node& base, Node&& over);
 
 }  // namespace berth::load

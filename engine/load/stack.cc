@@ -3,13 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "engine/load/normalize.h"
 
 namespace berth::load {
 namespace {
+
+constexpr size_t kPollEvery = 256;  // services between two calls of c.interrupted
 
 template <class Spec>
 std::vector<Spec> read_resources(Context& c, const Node* section, const std::string& stack,
@@ -49,12 +51,52 @@ std::vector<Spec> read_resources(Context& c, const Node* section, const std::str
   return out;
 }
 
+// Reports every cycle once, walking depth first without recursion (a chain of thousands of
+// services must not exhaust the stack).
+void check_cycles(Context& c, const Stack& stack,
+                  const std::unordered_map<std::string, size_t>& index) {
+  std::vector<int> state(stack.services.size(), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<size_t> path, next;                    // services on the path, next dependency
+  for (size_t root = 0; root < stack.services.size(); ++root) {
+    if (state[root]) continue;
+    state[root] = 1;
+    path = {root};
+    next = {0};
+    while (!path.empty()) {
+      const Service& s = stack.services[path.back()];
+      if (next.back() == s.depends_on.size()) {
+        state[path.back()] = 2;
+        path.pop_back();
+        next.pop_back();
+        continue;
+      }
+      const Dependency& d = s.depends_on[next.back()++];
+      size_t to = index.at(d.service);
+      if (state[to] == 1) {
+        std::string cycle;
+        for (auto it = std::find(path.begin(), path.end(), to); it != path.end(); ++it)
+          cycle += stack.services[*it].name + " -> ";
+        c.service = s.name;
+        fail(c, d.location, "depends_on has a cycle: " + cycle + d.service,
+             "remove one of these dependencies");
+      } else if (state[to] == 0) {
+        state[to] = 1;
+        path.push_back(to);
+        next.push_back(0);
+      }
+    }
+  }
+}
+
 void check_dependencies(Context& c, Stack& stack, const std::set<std::string>& disabled) {
+  std::unordered_map<std::string, size_t> index;  // Stack::find_service is a linear scan
+  index.reserve(stack.services.size());
+  for (size_t i = 0; i < stack.services.size(); ++i) index.emplace(stack.services[i].name, i);
   for (Service& s : stack.services) {
     c.service = s.name;
     std::vector<Dependency> kept;
     for (const Dependency& d : s.depends_on) {
-      if (stack.find_service(d.service)) {
+      if (index.count(d.service)) {
         kept.push_back(d);
       } else if (disabled.count(d.service)) {
         if (d.required)
@@ -66,31 +108,9 @@ void check_dependencies(Context& c, Stack& stack, const std::set<std::string>& d
              "check the service name under `services:`");
       }
     }
-    s.depends_on = kept;
+    s.depends_on = std::move(kept);
   }
-  // Cycles: depth-first search, reporting the whole cycle once.
-  std::map<std::string, int> state;
-  std::vector<std::string> path;
-  std::function<void(const Service&)> visit = [&](const Service& s) {
-    state[s.name] = 1;
-    path.push_back(s.name);
-    for (const Dependency& d : s.depends_on) {
-      if (state[d.service] == 1) {
-        auto from = std::find(path.begin(), path.end(), d.service);
-        std::string cycle;
-        for (auto it = from; it != path.end(); ++it) cycle += *it + " -> ";
-        c.service = s.name;
-        fail(c, d.location, "depends_on has a cycle: " + cycle + d.service,
-             "remove one of these dependencies");
-      } else if (state[d.service] == 0) {
-        visit(*stack.find_service(d.service));
-      }
-    }
-    path.pop_back();
-    state[s.name] = 2;
-  };
-  for (const Service& s : stack.services)
-    if (state[s.name] == 0) visit(s);
+  check_cycles(c, stack, index);
   c.service.clear();
 }
 
@@ -120,6 +140,11 @@ Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string
   if (!check_map(c, *services, "services")) return stack;
   std::set<std::string> disabled;
   for (size_t i = 0; i < services->fields.size(); ++i) {
+    if (i % kPollEvery == kPollEvery - 1 && c.interrupted && c.interrupted()) {
+      c.diag.error({ErrorKind::kInterrupted, top.location, "", "",
+                    "interrupted while reading the stack", ""});
+      return stack;
+    }
     const auto& [name, node] = services->fields[i];
     c.service = name;
     Service s = normalize_service(c, name, node, top);
