@@ -32,6 +32,7 @@ PlanRequest plan_request(const StackOptions& o) {
   r.load.env_files = o.env_files;
   r.load.profiles = o.profiles;
   r.load.working_dir = o.project_directory;
+  r.load.interrupted = interrupted;  // SIGINT/SIGTERM stop a long load (engine/load/loader.h)
   for (char** e = environ; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');
