@@ -26,6 +26,7 @@ struct Filler {
   std::vector<int64_t> credit;  // replicas each kind is owed, in 1/kCredit units
   std::vector<int8_t> allowed;  // per kind on the current host: -1 unknown, 0 no, 1 yes
   Resources normed_for{-1, -1, -1};
+  bool to_capacity = false;  // aim at full capacity instead of the pool's shape
   static constexpr int kCreditBits = 20;
 
   // Kinds' demands as shares of a host of this capacity (recomputed when it changes).
@@ -77,7 +78,8 @@ struct Filler {
       top = std::max(top, q[d]);
       if (cap[d] > 0) need = std::max(need, (pool[d] + cap[d] - 1) / cap[d]);
     }
-    for (int d = 0; d < 2; ++d) t[d] = top > 0 ? static_cast<int64_t>(q[d] * kScale / top) : kScale;
+    for (int d = 0; d < 2; ++d)
+      t[d] = top > 0 && !to_capacity ? static_cast<int64_t>(q[d] * kScale / top) : kScale;
     return static_cast<int64_t>(std::min<__int128>(need, std::numeric_limits<int32_t>::max()));
   }
 
@@ -173,15 +175,12 @@ void emit(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
   }
 }
 
-}  // namespace
-
-void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, PlacementResult& out) {
-  std::vector<Kind> kinds = make_kinds(groups);
-  std::vector<HostLoad> load(hosts.size());
-  std::vector<size_t> order = host_order(hosts);
-  for (size_t hi = 0; hi < hosts.size(); ++hi)
-    load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
+// One complete pass: fill the hosts in order, then try to empty the lightest. Returns the
+// number of hosts in use afterwards, or hosts + 1 if some replica found no host.
+size_t pack_once(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+                 std::vector<HostLoad>& load, const std::vector<size_t>& order, bool to_capacity) {
   Filler f{kinds, hosts, load};
+  f.to_capacity = to_capacity;
   f.credit.assign(kinds.size(), 0);
   f.allowed.assign(kinds.size(), -1);
   for (size_t ki = 0; ki < kinds.size(); ++ki)
@@ -197,7 +196,46 @@ void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, Pla
   }
   // Only when everything found a host: emptying a host into the others' gaps would take
   // room a replica still waiting could have used.
-  if (f.active.empty()) empty_light_hosts(kinds, hosts, load, 64);
+  if (!f.active.empty()) return hosts.size() + 1;
+  empty_light_hosts(kinds, hosts, load, 64);
+  size_t used = 0;
+  for (size_t hi = 0; hi < hosts.size(); ++hi)
+    used += !load[hi].items.empty() || !(hosts[hi].free == hosts[hi].capacity);
+  return used;
+}
+
+// Small stacks (few kinds and hosts, e.g. one replica per service) are cheap to pack twice:
+// aiming at full capacity instead of the pool's shape wins on some mixes of big items (the
+// Caprara-Toth classes, docs/placement.md). Same input, same choice: it is deterministic.
+bool prefer_capacity(const std::vector<Kind>& kinds, const std::vector<HostState>& hosts,
+                     const std::vector<size_t>& order) {
+  if (kinds.size() > 2048 || hosts.size() > 2048) return false;
+  std::vector<size_t> used(2);
+  for (int mode = 0; mode < 2; ++mode) {
+    std::vector<Kind> k = kinds;
+    std::vector<HostState> h = hosts;
+    std::vector<HostLoad> l(hosts.size());
+    std::vector<std::vector<int>> saved;  // per-host counts that non-plain kinds change
+    for (const Kind& x : k)
+      if (!x.plain) saved.push_back(*x.groups.front()->counts);
+    for (size_t hi = 0; hi < hosts.size(); ++hi) l[hi].fresh = h[hi].free == h[hi].capacity;
+    used[mode] = pack_once(k, h, l, order, mode == 1);
+    size_t i = 0;
+    for (const Kind& x : k)
+      if (!x.plain) *x.groups.front()->counts = saved[i++];
+  }
+  return used[1] < used[0];
+}
+
+}  // namespace
+
+void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, PlacementResult& out) {
+  std::vector<Kind> kinds = make_kinds(groups);
+  std::vector<HostLoad> load(hosts.size());
+  std::vector<size_t> order = host_order(hosts);
+  for (size_t hi = 0; hi < hosts.size(); ++hi)
+    load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
+  pack_once(kinds, hosts, load, order, prefer_capacity(kinds, hosts, order));
   emit(kinds, hosts, load, order, out);
   for (Group& g : groups) {
     if (g.next == g.slots.size()) continue;
