@@ -1,0 +1,191 @@
+// The binpack packer on fleets of many services sharing a few sizes (planner/placement_kinds.h:
+// identical replicas are grouped into kinds across services): validity, stickiness,
+// determinism and packing quality on generated fleets (issue 11). Speed lives in
+// bench/placement_bench.cc, never here.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "planner/placement.h"
+
+namespace berth {
+namespace {
+
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  int64_t in(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % (hi - lo + 1)); }
+};
+
+constexpr NanoCpus kCpu = 8 * kNanoCpusPerCpu;
+constexpr Bytes kMem = 32LL << 30;
+
+struct World {
+  Stack stack;
+  Inventory inventory;
+  Observed observed;
+};
+
+// 3-20 identical hosts; 2-4 sizes of 1-10 % of a host per dimension shared by 2-10 services
+// of 5-60 replicas. With `extras`, some services get a zone constraint, a per-node maximum or
+// a published port (kinds of their own).
+World fleet(uint64_t seed, bool extras) {
+  Rng r{seed};
+  World w;
+  w.stack.name = w.observed.stack = "p";
+  int hosts = static_cast<int>(r.in(3, 20));
+  for (int i = 0; i < hosts; ++i) {
+    Host h;
+    h.name = "h" + std::to_string(i);
+    h.labels["zone"] = i % 3 == 0 ? "a" : "b";
+    w.inventory.hosts.push_back(h);
+    ObservedHost o;
+    o.name = h.name;
+    o.reachable = true;
+    o.capacity = {kCpu, kMem, 0};
+    w.observed.hosts.push_back(o);
+  }
+  std::vector<Resources> sizes(static_cast<size_t>(r.in(2, 4)));
+  for (Resources& s : sizes) s = {kCpu / 100 * r.in(1, 10), kMem / 100 * r.in(1, 10), 0};
+  int services = static_cast<int>(r.in(2, 10));
+  for (int i = 0; i < services; ++i) {
+    Service s;
+    s.name = "s" + std::to_string(i);
+    s.spec.image = "x";
+    s.replicas = static_cast<int>(r.in(5, 60));
+    s.reservations = sizes[r.next() % sizes.size()];
+    if (extras && r.in(0, 4) == 0)
+      s.placement.constraints.push_back({"node.labels.zone", false, "a", {}});
+    if (extras && r.in(0, 4) == 0) s.placement.max_replicas_per_node = static_cast<int>(r.in(1, 6));
+    if (extras && r.in(0, 6) == 0) s.spec.ports.push_back({"", 9000 + i, 80, "tcp", {}});
+    w.stack.services.push_back(s);
+  }
+  return w;
+}
+
+int64_t lower_bound(const World& w) {
+  __int128 cpu = 0, mem = 0;
+  for (const Service& s : w.stack.services)
+    cpu += (__int128)s.reservations.nano_cpus * s.replicas,
+        mem += (__int128)s.reservations.memory * s.replicas;
+  return static_cast<int64_t>(std::max((cpu + kCpu - 1) / kCpu, (mem + kMem - 1) / kMem));
+}
+
+void observe(World& w, const PlacementResult& p) {
+  for (auto& h : w.observed.hosts) h.containers.clear();
+  for (const auto& rp : p.placements) {
+    ObservedContainer c;
+    c.id = rp.service + "-" + rp.slot;
+    c.state = "running";
+    c.labels = {{labels::kStack, "p"}, {labels::kService, rp.service}, {labels::kSlot, rp.slot}};
+    for (auto& h : w.observed.hosts)
+      if (h.name == rp.host) h.containers.push_back(c);
+  }
+}
+
+// Every host within capacity, constraints/maximum/ports honoured, every replica accounted for.
+void expect_valid(const World& w, const PlacementResult& p, uint64_t seed) {
+  std::map<std::string, Resources> used;
+  std::map<std::pair<std::string, std::string>, int> per_node;
+  std::set<std::pair<std::string, std::string>> slots;
+  size_t wanted = 0;
+  for (const Service& s : w.stack.services) wanted += s.replicas;
+  for (const auto& rp : p.placements) {
+    const Service& s = *w.stack.find_service(rp.service);
+    used[rp.host] += s.reservations;
+    int n = ++per_node[{rp.service, rp.host}];
+    if (s.placement.max_replicas_per_node) EXPECT_LE(n, s.placement.max_replicas_per_node) << seed;
+    if (!s.spec.ports.empty()) EXPECT_EQ(n, 1) << seed;
+    if (!s.placement.constraints.empty()) EXPECT_NE(rp.host, "h0") << seed;  // h0 is zone a
+    EXPECT_TRUE(slots.insert({rp.service, rp.slot}).second) << seed << " twice " << rp.slot;
+  }
+  for (auto& [host, u] : used) {
+    EXPECT_LE(u.nano_cpus, kCpu) << "seed " << seed << " " << host;
+    EXPECT_LE(u.memory, kMem) << "seed " << seed << " " << host;
+  }
+  EXPECT_EQ(p.placements.size() + p.unplaced.size(), wanted) << "seed " << seed;
+}
+
+size_t hosts_used(const PlacementResult& p) {
+  std::set<std::string> used;
+  for (const auto& rp : p.placements) used.insert(rp.host);
+  return used.size();
+}
+
+TEST(PlacementFleet, ValidWithConstraintsMaximaAndPorts) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    World w = fleet(seed, true);
+    expect_valid(w, place(w.stack, w.inventory, w.observed, Strategy::kBinpack), seed);
+  }
+}
+
+TEST(PlacementFleet, PacksWithinOneHostOfTheBound) {
+  // Items of at most 10 % of a host: at most one host above the bound (placement_binpack.cc).
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    World w = fleet(seed, false);
+    PlacementResult p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    if (!p.unplaced.empty()) {
+      EXPECT_GE(lower_bound(w) + 2, static_cast<int64_t>(w.observed.hosts.size())) << seed;
+      continue;
+    }
+    EXPECT_LE(static_cast<int64_t>(hosts_used(p)), lower_bound(w) + 1) << "seed " << seed;
+  }
+}
+
+TEST(PlacementFleet, ReplanMovesNothingAndScaleDownDropsHighestSlots) {
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    World w = fleet(seed, true);
+    PlacementResult first = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    observe(w, first);
+    EXPECT_EQ(place(w.stack, w.inventory, w.observed, Strategy::kBinpack).placements,
+              first.placements)
+        << "seed " << seed;
+    for (Service& s : w.stack.services) s.replicas = s.replicas / 2 + 1;
+    PlacementResult down = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    for (const auto& rp : down.placements) {
+      EXPECT_LE(std::stoi(rp.slot), w.stack.find_service(rp.service)->replicas) << seed;
+      bool kept =
+          std::find(first.placements.begin(), first.placements.end(), rp) != first.placements.end();
+      bool was_placed = std::any_of(first.placements.begin(), first.placements.end(), [&](auto& x) {
+        return x.service == rp.service && x.slot == rp.slot;
+      });
+      EXPECT_TRUE(kept || !was_placed)
+          << "seed " << seed << " moved " << rp.service << "/" << rp.slot;
+    }
+  }
+}
+
+TEST(PlacementFleet, ScaleUpKeepsEveryRunningReplica) {
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    World w = fleet(seed, false);
+    for (Service& s : w.stack.services) s.replicas /= 2;
+    PlacementResult first = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    observe(w, first);
+    for (Service& s : w.stack.services) s.replicas *= 2;
+    PlacementResult up = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    for (const auto& rp : first.placements)
+      EXPECT_NE(std::find(up.placements.begin(), up.placements.end(), rp), up.placements.end())
+          << "seed " << seed << " moved " << rp.service << "/" << rp.slot;
+  }
+}
+
+TEST(PlacementFleet, SameResultWhateverTheHostOrder) {
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    World w = fleet(seed, true);
+    PlacementResult a = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    std::reverse(w.observed.hosts.begin(), w.observed.hosts.end());
+    std::reverse(w.inventory.hosts.begin(), w.inventory.hosts.end());
+    EXPECT_EQ(place(w.stack, w.inventory, w.observed, Strategy::kBinpack).placements, a.placements)
+        << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace berth
