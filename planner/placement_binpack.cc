@@ -160,6 +160,10 @@ std::vector<size_t> host_order(const std::vector<HostState>& hosts) {
 void emit(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
           const std::vector<HostLoad>& load, const std::vector<size_t>& order,
           PlacementResult& out) {
+  size_t placed = 0;
+  for (const HostLoad& l : load)
+    for (auto [ki, m] : l.items) placed += static_cast<size_t>(m);
+  out.placements.reserve(out.placements.size() + placed);
   for (size_t hi : order) {
     for (auto [ki, m] : load[hi].items) {
       Kind& k = kinds[ki];
