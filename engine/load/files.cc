@@ -21,9 +21,8 @@ const char* kind_of(mode_t mode) {
 
 void refuse(Diagnostics& diag, const std::string& path, const char* what, std::string message) {
   diag.error({ErrorKind::kInput, {path, 0, 0}, "", "", std::move(message),
-              fmt::format("give a regular {} (a FIFO, device, socket or directory cannot be "
-                          "read as one); to use generated content, write it to a file first",
-                          what)});
+              fmt::format("name a regular file as the {}; to use generated content, write it "
+                          "to a file first", what)});
 }
 
 // Checks what fstat/stat found; true if it is a regular file of an acceptable size.
