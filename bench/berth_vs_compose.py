@@ -4,6 +4,8 @@
 Usage (as root, from the repository, after scripts/setup.sh built build/cmd/berth):
     python3 bench/berth_vs_compose.py local   # one engine, unix socket: berth vs docker-compose
     python3 bench/berth_vs_compose.py ssh     # over SSH: 1/4/8/16 lab hosts, and docker-compose over ssh
+    python3 bench/berth_vs_compose.py fanout  # no-op plan on 1/4/8/16 SSH hosts vs one bare ssh
+                                              # handshake, stream-local and dial-stdio side by side
 Prints a markdown table (medians; CPU = user+sys of the measured process; RSS = peak).
 """
 import os, statistics, subprocess, sys, tempfile, time
@@ -140,7 +142,82 @@ def bench_ssh(work):
         lab("down", "--dir", d)
 
 
+def proc_cpu(pid):
+    """utime+stime+cutime+cstime of a process, seconds (reaped descendants included)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def remote_cpu(d, n):
+    """CPU of the first n lab hosts' sshd (with every session and dial-stdio under it) and dockerd."""
+    total = 0.0
+    for i in range(1, n + 1):
+        for f in ("sshd.pid", "dockerd.pid"):
+            try:
+                total += proc_cpu(int(open(os.path.join(d, f"h{i}", f)).read()))
+            except (OSError, ValueError):
+                pass
+    return total
+
+
+def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
+    d = os.path.join(work, "lab")
+    net = 203
+    lab("up", "16", "--dir", d, "--net", str(net))
+    try:
+        lab("image", "--dir", d)
+        stack_file(work)
+        opts, ssh_o = [], []
+        for line in open(os.path.join(d, "ssh_options")).read().split():
+            opts += ["--ssh-option", line]
+            ssh_o += ["-o", line]
+        bare = ["ssh", *ssh_o, "-o", "ControlMaster=no", "-o", "BatchMode=yes",
+                f"root@10.231.{net}.11", "true"]
+        results = {}
+        for transport, allow in (("stream-local", "yes"), ("dial-stdio", "no")):
+            for i in range(1, 17):
+                lab("ssh-streamlocal", f"h{i}", allow, "--dir", d)
+            for n in (1, 4, 8, 16):
+                inv = os.path.join(work, f"hosts{n}.yaml")
+                with open(inv, "w") as f:
+                    f.write("hosts:\n" + "".join(f"  h{i}:\n    address: ssh://root@10.231.{net}.{10 + i}\n"
+                                                 for i in range(1, n + 1)))
+                b = [BERTH, "-p", "twenty", "-i", inv, *opts]
+                seen = subprocess.run(b + ["hosts", "--json"], cwd=work, capture_output=True, text=True).stdout
+                assert seen.count(f'"ssh {transport}"') == n, seen
+                subprocess.run(b + ["apply", "--yes", "--strategy", "spread"], cwd=work, capture_output=True)
+                walls, cpus, hs = [], [], []
+                remote_before = remote_cpu(d, n)
+                for _ in range(runs):  # interleaved, so both see the same machine load
+                    hs.append(timed(bare)[0])
+                    w, c, _ = timed(b + ["plan", "--strategy", "spread"], cwd=work)
+                    walls.append(w); cpus.append(c)
+                time.sleep(0.5)  # let each host's sshd reap its sessions
+                remote = (remote_cpu(d, n) - remote_before) / runs / n
+                results[(transport, n)] = (statistics.median(walls), statistics.median(cpus),
+                                           statistics.median(hs), remote)
+                r = results[(transport, n)]
+                print(f"{transport} n={n}: plan {r[0]:.3f} s, handshake {r[2]:.3f} s", file=sys.stderr, flush=True)
+            subprocess.run([BERTH, "-p", "twenty", "-i", os.path.join(work, "hosts16.yaml"), *opts,
+                            "destroy", "--yes"], cwd=work, capture_output=True)
+        out = [f"| hosts | transport | no-op plan ({runs} runs) | bare ssh handshake | plan / handshake "
+               "| plan / 1-host plan | berth CPU (with ssh) | remote CPU per host (sshd + dockerd) |",
+               "|---|---|---|---|---|---|---|---|"]
+        for n in (1, 4, 8, 16):
+            for transport in ("stream-local", "dial-stdio"):
+                w, c, h, rc = results[(transport, n)]
+                one = results[(transport, 1)][0]
+                out.append(f"| {n} | {transport} | {w:.3f} s | {h:.3f} s | {w / h:.2f}x | {w / one:.2f}x "
+                           f"| {c:.3f} s | {rc:.3f} s |")
+        print("\n".join(out))
+    finally:
+        lab("down", "--dir", d)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "local"
     with tempfile.TemporaryDirectory() as work:
-        (bench_local if mode == "local" else bench_ssh)(work)
+        {"local": bench_local, "ssh": bench_ssh, "fanout": bench_fanout}[mode](work)
