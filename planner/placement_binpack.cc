@@ -26,7 +26,8 @@ struct Filler {
   std::vector<int64_t> credit;  // replicas each kind is owed, in 1/kCredit units
   std::vector<int8_t> allowed;  // per kind on the current host: -1 unknown, 0 no, 1 yes
   Resources normed_for{-1, -1, -1};
-  bool to_capacity = false;  // aim at full capacity instead of the pool's shape
+  bool to_capacity = false;   // aim at full capacity instead of the pool's shape
+  int64_t subset_budget = 0;  // > 0: fill each host with its best subset first (small stacks)
   static constexpr int kCreditBits = 20;
 
   // Kinds' demands as shares of a host of this capacity (recomputed when it changes).
@@ -137,6 +138,10 @@ struct Filler {
     std::fill(allowed.begin(), allowed.end(), int8_t{-1});
     int64_t t[2];
     int64_t hosts_needed = target(hosts[hi], t);
+    if (subset_budget > 0) {
+      fill_best_subset(kinds, hosts, load, by_size, hi, subset_budget);
+      std::erase_if(active, [&](int ki) { return kinds[ki].left == 0; });
+    }
     pay_credits(hi, hosts_needed);
     top_off(hi, t);
   }
@@ -181,10 +186,12 @@ void emit(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
 
 // One complete pass: fill the hosts in order, then try to empty the lightest. Returns the
 // number of hosts in use afterwards, or hosts + 1 if some replica found no host.
+// Modes: 0 aims at the pool's shape, 1 at full capacity, 2 also takes each host's best subset.
 size_t pack_once(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
-                 std::vector<HostLoad>& load, const std::vector<size_t>& order, bool to_capacity) {
+                 std::vector<HostLoad>& load, const std::vector<size_t>& order, int mode) {
   Filler f{kinds, hosts, load};
-  f.to_capacity = to_capacity;
+  f.to_capacity = mode == 1;
+  f.subset_budget = mode == 2 ? 10'000 : 0;
   f.credit.assign(kinds.size(), 0);
   f.allowed.assign(kinds.size(), -1);
   for (size_t ki = 0; ki < kinds.size(); ++ki)
@@ -208,14 +215,21 @@ size_t pack_once(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
   return used;
 }
 
-// Small stacks (few kinds and hosts, e.g. one replica per service) are cheap to pack twice:
-// aiming at full capacity instead of the pool's shape wins on some mixes of big items (the
-// Caprara-Toth classes, docs/placement.md). Same input, same choice: it is deterministic.
-bool prefer_capacity(const std::vector<Kind>& kinds, const std::vector<HostState>& hosts,
-                     const std::vector<size_t>& order) {
-  if (kinds.size() > 2048 || hosts.size() > 2048) return false;
-  std::vector<size_t> used(2);
-  for (int mode = 0; mode < 2; ++mode) {
+// Small stacks (few kinds and hosts, e.g. one replica per service) are cheap to pack several
+// ways: aiming at full capacity, or taking each host's best subset, wins on some mixes of big
+// items (the Caprara-Toth classes, docs/placement.md). The first mode with the fewest hosts
+// wins: same input, same choice.
+int best_mode(const std::vector<Kind>& kinds, const std::vector<HostState>& hosts,
+              const std::vector<size_t>& order) {
+  if (kinds.size() > 2048 || hosts.size() > 2048) return 0;
+  bool plain = std::all_of(kinds.begin(), kinds.end(), [](const Kind& k) { return k.plain; });
+  int64_t replicas = 0;
+  for (const Kind& k : kinds) replicas += k.left;
+  // The subset search costs up to its budget per host opened: few replicas only.
+  int modes = plain && replicas <= 2048 ? 3 : 2;
+  int best = 0;
+  size_t best_used = 0;
+  for (int mode = 0; mode < modes; ++mode) {
     std::vector<Kind> k = kinds;
     std::vector<HostState> h = hosts;
     std::vector<HostLoad> l(hosts.size());
@@ -223,12 +237,13 @@ bool prefer_capacity(const std::vector<Kind>& kinds, const std::vector<HostState
     for (const Kind& x : k)
       if (!x.plain) saved.push_back(*x.groups.front()->counts);
     for (size_t hi = 0; hi < hosts.size(); ++hi) l[hi].fresh = h[hi].free == h[hi].capacity;
-    used[mode] = pack_once(k, h, l, order, mode == 1);
+    size_t used = pack_once(k, h, l, order, mode);
     size_t i = 0;
     for (const Kind& x : k)
       if (!x.plain) *x.groups.front()->counts = saved[i++];
+    if (mode == 0 || used < best_used) best = mode, best_used = used;
   }
-  return used[1] < used[0];
+  return best;
 }
 
 }  // namespace
@@ -239,7 +254,7 @@ void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, Pla
   std::vector<size_t> order = host_order(hosts);
   for (size_t hi = 0; hi < hosts.size(); ++hi)
     load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
-  pack_once(kinds, hosts, load, order, prefer_capacity(kinds, hosts, order));
+  pack_once(kinds, hosts, load, order, best_mode(kinds, hosts, order));
   emit(kinds, hosts, load, order, out);
   for (Group& g : groups) {
     if (g.next == g.slots.size()) continue;

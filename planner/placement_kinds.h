@@ -52,6 +52,12 @@ int64_t fit_resources(const Kind& k, const HostState& h);
 void give(std::vector<Kind>& kinds, std::vector<HostState>& hosts, std::vector<HostLoad>& load,
           int ki, size_t hi, int64_t m);
 
+// Fills host hi with the subset of the plain kinds left that uses most of it, the largest
+// kind in (planner/placement_subset.cc); `budget` bounds the search steps.
+void fill_best_subset(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+                      std::vector<HostLoad>& load, const std::vector<int>& by_size, size_t hi,
+                      int64_t budget);
+
 // Tries to empty the least-loaded fresh hosts by moving their replicas onto the other hosts
 // in use; keeps a move only when the whole host empties. Bounded: at most `attempts` hosts
 // tried, each in O(hosts in use x kinds on it).

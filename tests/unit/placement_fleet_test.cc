@@ -131,6 +131,7 @@ TEST(PlacementFleet, PacksWithinOneHostOfTheBound) {
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     World w = fleet(seed, false);
     PlacementResult p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+    expect_valid(w, p, seed);  // small plain stacks also try the best-subset fill
     if (!p.unplaced.empty()) {
       EXPECT_GE(lower_bound(w) + 2, static_cast<int64_t>(w.observed.hosts.size())) << seed;
       continue;
