@@ -1,6 +1,6 @@
-// A host filled with the best subset of what is left (Gupta & Ho's minimum bin slack, in two
-// dimensions): a bounded depth-first search over the kinds, largest first, for the counts that
-// use the most of the host (CPU share + memory share), the largest kind left always in. Only
+// A host filled with the best subset of what is left ("minimum bin slack" in two dimensions,
+// docs/placement.md): a bounded depth-first search over the kinds, largest first, for the counts
+// that use the most of the host (CPU share + memory share), the largest kind left always in. Only
 // for small stacks (planner/placement_binpack.cc tries it beside the greedy fill and keeps the
 // better packing): on items of 5-50 % of a host, picking the set that fits together beats
 // picking one item at a time.
