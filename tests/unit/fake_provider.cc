@@ -29,7 +29,12 @@ ObservedContainer* FakeProvider::find(const std::string& key) {
 
 Result<EngineInfo> FakeProvider::info() {
   if (down) return unreachable();
-  return EngineInfo{"fake", "1.41", "linux", capacity_};
+  EngineInfo info;
+  info.engine_version = "fake";
+  info.api_version = "1.41";
+  info.os = "linux";
+  info.capacity = capacity_;
+  return info;
 }
 
 Result<std::vector<ObservedContainer>> FakeProvider::list_containers() {
