@@ -275,7 +275,10 @@ struct ObservedHost {
   std::vector<ObservedContainer> containers;  // every container on the host (all=1)
   std::vector<ObservedNetwork> networks;      // berth's networks of this stack
   std::vector<ObservedVolume> volumes;        // berth's volumes of this stack
-  std::map<std::string, std::string> lock;    // lock holder record, empty when unlocked
+  // Names of the host's other networks and volumes (not this stack's): a name the stack needs
+  // that is taken here is a plan error, not a surprise half-way through apply.
+  std::vector<std::string> other_networks;
+  std::vector<std::string> other_volumes;
 };
 
 struct Observed {
@@ -287,5 +290,30 @@ struct Observed {
 
 // "<stack>-<service>-<slot>", or the service's container_name.
 std::string container_name(const Stack& stack, const Service& s, const std::string& slot);
+
+// ---------------------------------------------------------------- rules every stage shares
+// One definition each: observe, placement, the diff, the fingerprint, `hosts` and `ps` call
+// these rather than deciding for themselves.
+
+// Whether a container is up: running, restarting or paused. An up container uses its
+// reservations on the host, and an up replica with the desired spec needs no change.
+bool counts_as_running(const ObservedContainer& c);
+
+// The number of a replicated slot ("3" -> 3), or -1 for anything else (a global service's slot
+// is a host name; a label someone edited by hand may be anything).
+int slot_number(const std::string& slot);
+// Orders slots as numbers first (1 < 2 < 10), then the others by name.
+bool slot_less(const std::string& a, const std::string& b);
+
+// While a replica is replaced, the old container is renamed aside to "<name>-berth-old"
+// (engine/apply_steps.cc) and removed once the new one is ready. A container found under such
+// a name was left by a run that stopped half-way.
+inline constexpr const char* kParkedSuffix = "-berth-old";
+std::string parked_name(const std::string& container);
+bool is_parked(const std::string& container);
+
+// The stack volume keys a service mounts (type volume with a named source). A replica with a
+// named volume is stateful: its data lives on its host, so it never moves on its own.
+std::vector<std::string> named_volumes(const Service& s);
 
 }  // namespace berth

@@ -68,16 +68,17 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeSpec, key, name, driver, d
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Stack, name, project_dir, files, services,
                                                 networks, volumes, strategy)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, address, labels, role, capacity,
-                                                location)
+                                                socket, drain, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Inventory, hosts, file)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedContainer, id, name, image, labels,
                                                 state, health, exit_code, limits, reserved,
                                                 restart, published_ports)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedNetwork, id, name, labels)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedVolume, name, labels)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedVolume, name, labels, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedHost, name, reachable, error,
-                                                engine_version, api_version, capacity,
-                                                containers, networks, volumes, lock)
+                                                engine_version, api_version, engine_id,
+                                                engine_time, capacity, containers, networks,
+                                                volumes, other_networks, other_volumes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Observed, stack, hosts)
 
 namespace {

@@ -14,12 +14,6 @@ namespace {
 using pack::Demand;
 using pack::HostState;
 
-int slot_number(const std::string& slot) {
-  if (slot.empty() || slot.size() > 9 || !std::all_of(slot.begin(), slot.end(), ::isdigit))
-    return 0;
-  return std::stoi(slot);
-}
-
 // Desired slots of a service: "1".."N", or the eligible host names for global services.
 std::vector<std::string> wanted_slots(const Service& s, const std::vector<HostState>& hosts) {
   std::vector<std::string> slots;
@@ -115,6 +109,37 @@ void place_service(const Service& s, const std::vector<std::string>& slots,
   }
 }
 
+
+// Where each (service, slot) of this stack runs now: reachable hosts, those where the replica is
+// up first, then by name (so a half-done move keeps the copy that serves).
+using Running = std::map<std::pair<std::string, std::string>, std::vector<std::string>>;
+
+Running running_replicas(const Stack& stack, const Observed& observed) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<bool, std::string>>> seen;
+  for (const ObservedHost& o : observed.hosts) {
+    if (!o.reachable) continue;
+    for (const ObservedContainer& c : o.containers)
+      if (c.owned_by(stack.name))
+        seen[{c.label(labels::kService), c.label(labels::kSlot)}].push_back(
+            {!counts_as_running(c), o.name});
+  }
+  Running out;
+  for (auto& [key, hosts] : seen) {
+    std::sort(hosts.begin(), hosts.end());
+    for (auto& [down, name] : hosts)
+      if (out[key].empty() || out[key].back() != name) out[key].push_back(name);
+  }
+  return out;
+}
+
+// "h1 (connection refused), h3 (...)": the hosts that could not be observed.
+std::string unreachable_hosts(const Observed& observed) {
+  std::string out;
+  for (const ObservedHost& o : observed.hosts)
+    if (!o.reachable) out += (out.empty() ? "" : ", ") + o.name;
+  return out;
+}
+
 }  // namespace
 
 PlacementResult place(const Stack& stack, const Inventory& inventory, const Observed& observed,
@@ -122,43 +147,52 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
   std::vector<HostState> hosts = pack::host_table(stack, inventory, observed);
   std::map<std::string, size_t> host_index;
   for (size_t i = 0; i < hosts.size(); ++i) host_index[hosts[i].name] = i;
-
-  // Where each (service, slot) of this stack runs now, hosts in name order.
-  std::map<std::pair<std::string, std::string>, std::vector<std::string>> running;
-  for (const ObservedHost& o : observed.hosts)
-    for (const ObservedContainer& c : o.containers)
-      if (c.owned_by(stack.name))
-        running[{c.label(labels::kService), c.label(labels::kSlot)}].push_back(o.name);
+  const Running running = running_replicas(stack, observed);
+  const std::string unreachable = unreachable_hosts(observed);
 
   PlacementResult out;
   std::map<std::string, std::vector<std::string>> todo;     // service -> slots to place
   std::map<std::string, std::map<std::string, int>> spread;  // service -> label value -> n
   std::vector<std::vector<int>> counts(stack.services.size(), std::vector<int>(hosts.size()));
-  // Phase 1: sticky. Keep every replica that still fits where it runs.
+  // Phase 1: sticky. Keep every replica that still fits where it runs; a stateful one stays
+  // wherever its constraints still allow.
   for (size_t si = 0; si < stack.services.size(); ++si) {
     const Service& s = stack.services[si];
+    const bool stateful = !named_volumes(s).empty();
     Demand d = pack::demand_of(s);
-    for (const std::string& slot : wanted_slots(s, hosts)) {
+    std::vector<std::string> slots = wanted_slots(s, hosts);
+    if (s.mode == ServiceMode::kGlobal)  // an unreachable host's own slot is unknown
+      for (const ObservedHost& o : observed.hosts)
+        if (!o.reachable && pack::satisfies_constraints_of(s, o.name, inventory))
+          out.unknown.push_back({s.name, o.name, "its host " + o.name + " is unreachable"});
+    for (const std::string& slot : slots) {
       bool kept = false;
       auto it = running.find({s.name, slot});
-      if (it != running.end()) {
-        for (const std::string& host : it->second) {
-          auto hi = host_index.find(host);
-          if (hi == host_index.end()) continue;
-          HostState& h = hosts[hi->second];
-          h.count = counts[si][hi->second];
-          if (s.mode == ServiceMode::kGlobal && host != slot) continue;
-          if (pack::check(s, d, h, nullptr) != pack::Refusal::kNone) continue;
-          pack::take(h, d);
-          counts[si][hi->second] = h.count;
-          out.placements.push_back({s.name, slot, host});
-          if (!s.placement.spread.empty())
-            ++spread[s.name][pack::node_attribute(h, s.placement.spread.front())];
-          kept = true;
-          break;
-        }
+      for (const std::string& host : it == running.end() ? std::vector<std::string>{}
+                                                         : it->second) {
+        auto hi = host_index.find(host);
+        if (hi == host_index.end()) continue;  // drained, or no longer in the inventory
+        HostState& h = hosts[hi->second];
+        h.count = counts[si][hi->second];
+        if (s.mode == ServiceMode::kGlobal && host != slot) continue;
+        pack::Refusal why = pack::check(s, d, h, nullptr);
+        if (why != pack::Refusal::kNone && !(stateful && why != pack::Refusal::kConstraint))
+          continue;
+        pack::take(h, d);
+        counts[si][hi->second] = h.count;
+        out.placements.push_back({s.name, slot, host});
+        if (!s.placement.spread.empty())
+          ++spread[s.name][pack::node_attribute(h, s.placement.spread.front())];
+        kept = true;
+        break;
       }
-      if (!kept) todo[s.name].push_back(slot);
+      if (kept) continue;
+      // Not seen on a reachable host: it may run on one that could not be observed, and a
+      // second copy must never be started.
+      if (!unreachable.empty() && s.mode == ServiceMode::kReplicated)
+        out.unknown.push_back({s.name, slot, "it may run on unreachable " + unreachable});
+      else
+        todo[s.name].push_back(slot);
     }
   }
   // Phase 2: the rest. Binpack without preferences goes host by host (placement_binpack.cc);
@@ -187,8 +221,7 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
   pack::pack_by_host(groups, hosts, out);
   std::sort(out.placements.begin(), out.placements.end(), [](auto& a, auto& b) {
     if (a.service != b.service) return a.service < b.service;
-    int x = slot_number(a.slot), y = slot_number(b.slot);
-    return x != y ? x < y : a.slot < b.slot;
+    return slot_less(a.slot, b.slot);
   });
   return out;
 }

@@ -29,11 +29,17 @@ struct UnplacedReplica {
 struct PlacementResult {
   std::vector<ReplicaPlacement> placements;  // sorted by (service, slot as number, host)
   std::vector<UnplacedReplica> unplaced;
+  // Slots not placed because they may run on a host that could not be observed (reason names
+  // the hosts). A slot is unknown when some host is unreachable and the slot is not seen on a
+  // reachable one; for a global service, only the unreachable host's own slot.
+  std::vector<UnplacedReplica> unknown;
 };
 
-// Places every replica of every service of `stack` on the reachable hosts of `observed`
-// (host labels and role from `inventory`, matched by name). A replica of this stack already
-// running on a host that still satisfies it stays there.
+// Places every replica of every service of `stack` on the reachable, undrained hosts of
+// `observed` (host labels, role and drain from `inventory`, matched by name). A replica of this
+// stack already running on a host that still satisfies it stays there; one that mounts a named
+// volume stays even when the host is short of resources (its data is there): it leaves only a
+// drained host or one whose constraints it no longer meets.
 PlacementResult place(const Stack& stack, const Inventory& inventory, const Observed& observed,
                       Strategy strategy);
 

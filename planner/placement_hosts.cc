@@ -25,10 +25,11 @@ std::vector<HostState> host_table(const Stack& stack, const Inventory& inventory
     HostState h;
     h.name = o.name;
     h.host = by_name.count(o.name) ? by_name[o.name] : nullptr;
+    if (h.host && h.host->drain) continue;  // nothing may land on a drained host
     h.capacity = h.free = o.capacity;
     for (const ObservedContainer& c : o.containers) {
       if (c.owned_by(stack.name)) continue;  // this stack's replicas are placed afresh
-      if (c.state != "running" && c.state != "restarting" && c.state != "paused") continue;
+      if (!counts_as_running(c)) continue;
       h.free -= c.reserved;
       for (int p : c.published_ports) h.ports.insert(fmt::format("{}/tcp", p));
     }
@@ -58,6 +59,15 @@ bool satisfies_constraints(const Service& s, const HostState& h, std::string* fa
     }
   }
   return true;
+}
+
+bool satisfies_constraints_of(const Service& s, const std::string& host,
+                              const Inventory& inventory) {
+  HostState h;
+  h.name = host;
+  for (const Host& i : inventory.hosts)
+    if (i.name == host) h.host = &i;
+  return satisfies_constraints(s, h, nullptr);
 }
 
 int64_t fit_count(const Service& s, const Demand& d, const HostState& h) {
@@ -100,7 +110,7 @@ void take(HostState& h, const Demand& d) {
 }
 
 std::string explain(const Service& s, const Demand& d, const std::vector<HostState>& hosts) {
-  if (hosts.empty()) return "no reachable host";
+  if (hosts.empty()) return "no host can take replicas (none reachable and undrained)";
   std::map<std::string, int> constraint;
   int max_per_node = 0, ports = 0, cpu = 0, mem = 0, pids = 0;
   const HostState* most_cpu = nullptr;

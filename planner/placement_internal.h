@@ -26,7 +26,7 @@ struct Demand {
 };
 
 Demand demand_of(const Service& s);
-// Reachable hosts with what other stacks' and unowned running containers use.
+// Reachable, undrained hosts with what other stacks' and unowned running containers use.
 std::vector<HostState> host_table(const Stack& stack, const Inventory& inventory,
                                   const Observed& observed);
 
@@ -34,6 +34,9 @@ std::vector<HostState> host_table(const Stack& stack, const Inventory& inventory
 enum class Refusal { kNone, kConstraint, kMaxPerNode, kPort, kCpu, kMemory, kPids };
 Refusal check(const Service& s, const Demand& d, const HostState& h, std::string* which);
 bool satisfies_constraints(const Service& s, const HostState& h, std::string* failed);
+// The same for a host known only by name (one that could not be observed).
+bool satisfies_constraints_of(const Service& s, const std::string& host,
+                              const Inventory& inventory);
 // How many more replicas fit on h by resources and max-per-node (ports: at most 1).
 int64_t fit_count(const Service& s, const Demand& d, const HostState& h);
 void take(HostState& h, const Demand& d);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "planner/plan_internal.h"
 #include "planner/spec.h"
@@ -44,25 +45,33 @@ ExistingIndex index_existing(const std::string& stack, const Observed& observed)
   return index;
 }
 
-bool running(const ObservedContainer& c) {
-  return c.state == "running" || c.state == "restarting";
+// The container that is the replica of a slot placed on `host`: one on that host if any, else
+// the copy to move. A container under its own name beats one parked aside, an up one beats a
+// stopped one; the rest of the slot's containers are leftovers.
+Existing* pick_primary(std::vector<Existing>& candidates, const std::string& host) {
+  auto rank = [&](const Existing& e) {
+    return std::make_tuple(e.host != host, is_parked(e.container->name),
+                           !counts_as_running(*e.container), e.host, e.container->name);
+  };
+  Existing* best = nullptr;
+  for (Existing& e : candidates)
+    if (!best || rank(e) < rank(*best)) best = &e;
+  return best;
 }
 
-// Compares an existing replica with its desired spec: nothing, update or recreate.
+// Compares an existing replica with its desired spec: nothing, update or recreate. An update
+// may also put back a replica left parked aside, or start one that is stopped.
 void compare(const Service& s, const std::string& hash, const nlohmann::json& canonical,
              const ObservedContainer& c, Change& change) {
-  if (c.label(labels::kSpecHash) != hash) {
+  if (c.label(labels::kSpecHash) != hash || c.state == "dead" || c.state == "removing") {
     change.action = Action::kRecreate;
     auto old = nlohmann::json::parse(c.label(labels::kSpec), nullptr, false);
     change.fields = diff_fields(old.is_discarded() ? nlohmann::json::object() : old, canonical);
-    if (change.fields.empty()) change.fields.push_back({"spec", "(older berth)", "(current)"});
+    if (change.fields.empty()) change.fields.push_back({"state", c.state, "running"});
     return;
   }
-  if (!running(c)) {
-    change.action = Action::kRecreate;
-    change.fields.push_back({"state", c.state, "running"});
-    return;
-  }
+  if (c.name != change.container) change.fields.push_back({"name", c.name, change.container});
+  if (!counts_as_running(c)) change.fields.push_back({"state", c.state, "running"});
   auto limit = [&](const char* path, int64_t o, int64_t n) {
     if (o != n) change.fields.push_back({path, std::to_string(o), std::to_string(n)});
   };
@@ -84,6 +93,18 @@ void count(PlanSummary& sum, Action a) {
   }
 }
 
+Change removal(const std::pair<std::string, std::string>& key, const Existing& e, bool leftover) {
+  Change change;
+  change.action = Action::kRemove;
+  change.service = key.first;
+  change.slot = key.second;
+  change.host = e.host;
+  change.container = e.container->name;
+  change.container_id = e.container->id;
+  change.leftover = leftover;
+  return change;
+}
+
 }  // namespace
 
 Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResult& placement) {
@@ -92,6 +113,9 @@ Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResu
   plan.fingerprint = observed_fingerprint(observed);
   plan.placements = placement.placements;
   plan.unplaced = placement.unplaced;
+  plan.unknown = placement.unknown;
+  for (const ObservedHost& h : observed.hosts)
+    if (!h.reachable) plan.unreachable.push_back({h.name, h.error.str()});
   ExistingIndex existing = index_existing(stack.name, observed);
   std::map<std::string, std::pair<nlohmann::json, std::string>> desired;
   for (const Service& s : stack.services) {
@@ -106,18 +130,7 @@ Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResu
     change.slot = p.slot;
     change.host = p.host;
     change.container = container_name(stack, *s, p.slot);
-    auto& candidates = existing[{p.service, p.slot}];
-    std::sort(candidates.begin(), candidates.end(),
-              [&](const Existing& a, const Existing& b) {
-                return (a.host != p.host) < (b.host != p.host) ||
-                       ((a.host != p.host) == (b.host != p.host) && a.host < b.host);
-              });
-    Existing* found = nullptr;
-    for (auto& e : candidates)
-      if (!e.used) {
-        found = &e;
-        break;
-      }
+    Existing* found = pick_primary(existing[{p.service, p.slot}], p.host);
     if (!found) {
       change.action = Action::kCreate;
     } else {
@@ -139,24 +152,22 @@ Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResu
     count(plan.summary, change.action);
     plan.changes.push_back(std::move(change));
   }
-  std::set<std::pair<std::string, std::string>> unplaced;
-  for (const auto& u : placement.unplaced) unplaced.insert({u.service, u.slot});
+  // What is not a placed replica: leftovers of a placed slot go first; a slot that could not be
+  // placed, or may also run on an unreachable host, keeps what runs; the rest is removed.
+  std::set<std::pair<std::string, std::string>> keep;
+  for (const auto& u : placement.unplaced) keep.insert({u.service, u.slot});
+  for (const auto& u : placement.unknown) keep.insert({u.service, u.slot});
   for (auto& [key, list] : existing) {
-    if (unplaced.count(key) && stack.find_service(key.first)) continue;  // keep what runs
+    bool placed = std::any_of(list.begin(), list.end(), [](auto& e) { return e.used; });
+    if (!placed && keep.count(key) && stack.find_service(key.first)) continue;
     for (auto& e : list) {
       if (e.used) continue;
-      Change change;
-      change.action = Action::kRemove;
-      change.service = key.first;
-      change.slot = key.second;
-      change.host = e.host;
-      change.container = e.container->name;
-      change.container_id = e.container->id;
-      count(plan.summary, change.action);
-      plan.changes.push_back(std::move(change));
+      plan.changes.push_back(removal(key, e, placed || is_parked(e.container->name)));
+      count(plan.summary, Action::kRemove);
     }
   }
   plan_infra(stack, observed, plan);
+  check_plan(stack, observed, plan);
   sort_changes(plan.changes);
   return plan;
 }

@@ -33,6 +33,25 @@ struct Change {
   std::string container;  // container name
   std::string container_id;  // existing container replaced/updated/removed, "" for create
   std::vector<FieldChange> fields;  // recreate: the fields that force it; update: what changes
+  // Removals only: a container left by a run that stopped half-way (a replica parked aside, a
+  // second copy of a slot). Leftovers go first, before anything needs their names.
+  bool leftover = false;
+};
+
+// A replica that moves away from the data of its named volumes, which stays behind on
+// `from_host` (berth does not copy volumes). Shown before any confirmation.
+struct DataMove {
+  std::string service;
+  std::string slot;
+  std::string from_host;
+  std::string host;
+  std::vector<std::string> volumes;  // engine names of the volumes left behind
+};
+
+// A host that could not be observed: its replicas are unknown, never assumed absent.
+struct UnreachableHost {
+  std::string host;
+  std::string error;  // one line
 };
 
 // A network or volume to create or remove on one host.
@@ -59,6 +78,13 @@ struct Plan {
   std::vector<Change> changes;  // sorted by (host, service, slot as number)
   std::vector<ReplicaPlacement> placements;
   std::vector<UnplacedReplica> unplaced;
+  // Slots left alone because they may run on a host that could not be observed.
+  std::vector<UnplacedReplica> unknown;
+  std::vector<UnreachableHost> unreachable;
+  std::vector<DataMove> data_moves;
+  // What makes the plan impossible to apply as it is (a name taken by a container berth does not
+  // own, two inventory hosts that are one engine): `plan` reports them and exits 1.
+  std::vector<Error> blockers;
   PlanSummary summary;
 
   bool has_changes() const { return summary.total_changes() > 0; }

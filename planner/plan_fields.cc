@@ -19,12 +19,6 @@ void flatten(const nlohmann::json& j, const std::string& prefix,
   out[prefix] = j.dump();
 }
 
-int slot_number(const std::string& slot) {
-  if (slot.empty() || !std::all_of(slot.begin(), slot.end(), ::isdigit) || slot.size() > 9)
-    return -1;
-  return std::stoi(slot);
-}
-
 }  // namespace
 
 std::vector<FieldChange> diff_fields(const nlohmann::json& old_spec,
@@ -53,9 +47,7 @@ void sort_changes(std::vector<Change>& changes) {
   std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
     if (a.host != b.host) return a.host < b.host;
     if (a.service != b.service) return a.service < b.service;
-    int x = slot_number(a.slot), y = slot_number(b.slot);
-    if (x != y) return x < y;
-    return a.slot < b.slot;
+    return slot_less(a.slot, b.slot);
   });
 }
 
@@ -83,6 +75,9 @@ void plan_infra(const Stack& stack, const Observed& observed, Plan& plan) {
     }
     for (const auto& v : h.volumes)
       have_vols.insert(v.labels.count(labels::kVolume) ? v.labels.at(labels::kVolume) : v.name);
+    // A volume of that name made by someone else (say `docker compose up`) is used as it is,
+    // as Compose does: creating it would answer with the existing one anyway.
+    std::set<std::string> other_vols(h.other_volumes.begin(), h.other_volumes.end());
     for (const auto& n : stack.networks) {
       if (n.external || !nets[h.name].count(n.key) || have_nets.count(n.key)) continue;
       plan.infra.push_back({InfraChange::Kind::kNetwork, Action::kCreate, n.key, n.name, h.name,
@@ -90,7 +85,9 @@ void plan_infra(const Stack& stack, const Observed& observed, Plan& plan) {
       ++plan.summary.networks_create;
     }
     for (const auto& v : stack.volumes) {
-      if (v.external || !vols[h.name].count(v.key) || have_vols.count(v.key)) continue;
+      if (v.external || !vols[h.name].count(v.key) || have_vols.count(v.key) ||
+          other_vols.count(v.name))
+        continue;
       plan.infra.push_back({InfraChange::Kind::kVolume, Action::kCreate, v.key, v.name, h.name,
                             ""});
       ++plan.summary.volumes_create;
@@ -111,7 +108,7 @@ std::string observed_fingerprint(const Observed& observed) {
     for (const auto& c : h->containers) {
       if (c.owned_by(observed.stack)) {
         lines.push_back("own " + c.id + " " + c.label(labels::kSpecHash) + " " + c.state);
-      } else if (c.state == "running") {
+      } else if (counts_as_running(c)) {
         std::string ports;
         for (int p : c.published_ports) ports += std::to_string(p) + ",";
         lines.push_back("other " + c.id + " " + std::to_string(c.reserved.nano_cpus) + " " +

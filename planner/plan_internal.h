@@ -18,5 +18,8 @@ void mask_secret_fields(std::vector<FieldChange>& fields);
 void sort_changes(std::vector<Change>& changes);
 // Networks and volumes to create (where replicas will run) or remove (networks nothing needs).
 void plan_infra(const Stack& stack, const Observed& observed, Plan& plan);
+// Fills plan.blockers (names taken by objects berth does not own, two hosts that are one
+// engine) and plan.data_moves (stateful replicas leaving their volumes' host).
+void check_plan(const Stack& stack, const Observed& observed, Plan& plan);
 
 }  // namespace berth

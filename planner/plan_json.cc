@@ -21,9 +21,30 @@ Result<Action> parse_action(const std::string& s) {
                "write the plan again with `berth plan --out`"};
 }
 
+// Readers that never throw, whatever a hand-edited plan file holds.
 std::string str(const json& j, const char* key) {
+  if (!j.is_object()) return "";
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool flag(const json& j, const char* key) {
+  if (!j.is_object()) return false;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+int number(const json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+const json& list(const json& j, const char* key) {
+  static const json empty = json::array();
+  if (!j.is_object()) return empty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : empty;
 }
 
 }  // namespace
@@ -43,6 +64,7 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
               {"host", c.host},  {"container", c.container}, {"fields", fields}};
     if (c.action == Action::kMove) j["from_host"] = c.from_host;
     if (!c.container_id.empty()) j["container_id"] = c.container_id;
+    if (c.leftover) j["leftover"] = true;
     changes.push_back(j);
   }
   json resources = json::array();
@@ -52,22 +74,41 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
   json placements = json::array();
   for (const auto& p : plan.placements)
     placements.push_back({{"service", p.service}, {"slot", p.slot}, {"host", p.host}});
-  json unplaced = json::array();
-  for (const auto& u : plan.unplaced)
-    unplaced.push_back({{"service", u.service}, {"slot", u.slot}, {"reason", u.reason}});
+  auto slots = [](const std::vector<UnplacedReplica>& list) {
+    json out = json::array();
+    for (const auto& u : list)
+      out.push_back({{"service", u.service}, {"slot", u.slot}, {"reason", u.reason}});
+    return out;
+  };
+  json unreachable = json::array();
+  for (const auto& h : plan.unreachable)
+    unreachable.push_back({{"host", h.host}, {"error", h.error}});
+  json data_moves = json::array();
+  for (const auto& m : plan.data_moves)
+    data_moves.push_back({{"service", m.service}, {"slot", m.slot}, {"from_host", m.from_host},
+                          {"host", m.host}, {"volumes", m.volumes}});
+  json blockers = json::array();
+  for (const auto& e : plan.blockers)
+    blockers.push_back({{"host", e.host}, {"service", e.service}, {"message", e.message},
+                        {"hint", e.hint}});
   const PlanSummary& s = plan.summary;
   json summary = {{"create", s.create}, {"update", s.update}, {"recreate", s.recreate},
                   {"move", s.move}, {"remove", s.remove}, {"unchanged", s.unchanged},
                   {"networks_create", s.networks_create}, {"networks_remove", s.networks_remove},
                   {"volumes_create", s.volumes_create}, {"volumes_remove", s.volumes_remove},
-                  {"unplaced", plan.unplaced.size()}, {"changes", s.total_changes()}};
+                  {"unplaced", plan.unplaced.size()}, {"unknown", plan.unknown.size()},
+                  {"changes", s.total_changes()}};
   return {{"format_version", Plan::kFormatVersion},
           {"stack", plan.stack},
           {"fingerprint", plan.fingerprint},
           {"changes", changes},
           {"resources", resources},
           {"placements", placements},
-          {"unplaced", unplaced},
+          {"unplaced", slots(plan.unplaced)},
+          {"unknown", slots(plan.unknown)},
+          {"unreachable", unreachable},
+          {"data_moves", data_moves},
+          {"blockers", blockers},
           {"summary", summary}};
 }
 
@@ -83,7 +124,7 @@ Result<Plan> plan_from_json(const json& doc) {
   Plan plan;
   plan.stack = str(doc, "stack");
   plan.fingerprint = str(doc, "fingerprint");
-  for (const json& c : doc.value("changes", json::array())) {
+  for (const json& c : list(doc, "changes")) {
     Change change;
     auto action = parse_action(str(c, "action"));
     if (!action.ok()) return action.error();
@@ -94,12 +135,13 @@ Result<Plan> plan_from_json(const json& doc) {
     change.from_host = str(c, "from_host");
     change.container = str(c, "container");
     change.container_id = str(c, "container_id");
-    for (const json& f : c.value("fields", json::array()))
+    change.leftover = flag(c, "leftover");
+    for (const json& f : list(c, "fields"))
       change.fields.push_back({str(f, "path"), str(f, "old"), str(f, "new"),
-                               f.value("sensitive", false)});
+                               flag(f, "sensitive")});
     plan.changes.push_back(std::move(change));
   }
-  for (const json& r : doc.value("resources", json::array())) {
+  for (const json& r : list(doc, "resources")) {
     auto action = parse_action(str(r, "action"));
     if (!action.ok()) return action.error();
     InfraChange::Kind kind =
@@ -107,22 +149,32 @@ Result<Plan> plan_from_json(const json& doc) {
     plan.infra.push_back({kind, *action, str(r, "key"), str(r, "name"), str(r, "host"),
                           str(r, "id")});
   }
-  for (const json& p : doc.value("placements", json::array()))
+  for (const json& p : list(doc, "placements"))
     plan.placements.push_back({str(p, "service"), str(p, "slot"), str(p, "host")});
-  for (const json& u : doc.value("unplaced", json::array()))
+  for (const json& u : list(doc, "unplaced"))
     plan.unplaced.push_back({str(u, "service"), str(u, "slot"), str(u, "reason")});
-  const json s = doc.value("summary", json::object());
+  for (const json& u : list(doc, "unknown"))
+    plan.unknown.push_back({str(u, "service"), str(u, "slot"), str(u, "reason")});
+  for (const json& h : list(doc, "unreachable"))
+    plan.unreachable.push_back({str(h, "host"), str(h, "error")});
+  for (const json& m : list(doc, "data_moves")) {
+    DataMove move{str(m, "service"), str(m, "slot"), str(m, "from_host"), str(m, "host"), {}};
+    for (const json& v : list(m, "volumes"))
+      if (v.is_string()) move.volumes.push_back(v.get<std::string>());
+    plan.data_moves.push_back(std::move(move));
+  }
+  const json s = doc.contains("summary") ? doc["summary"] : json::object();
   PlanSummary& sum = plan.summary;
-  sum.create = s.value("create", 0);
-  sum.update = s.value("update", 0);
-  sum.recreate = s.value("recreate", 0);
-  sum.move = s.value("move", 0);
-  sum.remove = s.value("remove", 0);
-  sum.unchanged = s.value("unchanged", 0);
-  sum.networks_create = s.value("networks_create", 0);
-  sum.networks_remove = s.value("networks_remove", 0);
-  sum.volumes_create = s.value("volumes_create", 0);
-  sum.volumes_remove = s.value("volumes_remove", 0);
+  sum.create = number(s, "create");
+  sum.update = number(s, "update");
+  sum.recreate = number(s, "recreate");
+  sum.move = number(s, "move");
+  sum.remove = number(s, "remove");
+  sum.unchanged = number(s, "unchanged");
+  sum.networks_create = number(s, "networks_create");
+  sum.networks_remove = number(s, "networks_remove");
+  sum.volumes_create = number(s, "volumes_create");
+  sum.volumes_remove = number(s, "volumes_remove");
   return plan;
 }
 

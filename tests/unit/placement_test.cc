@@ -236,7 +236,7 @@ TEST(PlacementReasons, NameWhatRuledEachHostOut) {
   EXPECT_EQ(p.unplaced[0].reason, "3 hosts; 3 lack memory (need 16384MiB, most free 8192MiB on h1)");
 }
 
-TEST(PlacementReasons, NoReachableHost) {
+TEST(PlacementReasons, AnUnreachableHostMakesUnseenSlotsUnknownNotUnplaced) {
   World w;
   w.stack.name = w.observed.stack = "p";
   add_host(w, "h1", "a", {kNanoCpusPerCpu, 1LL << 30, 0});
@@ -246,8 +246,24 @@ TEST(PlacementReasons, NoReachableHost) {
   s.spec.image = "x";
   w.stack.services = {s};
   PlacementResult p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
+  EXPECT_TRUE(p.unplaced.empty());
+  EXPECT_TRUE(p.placements.empty());
+  ASSERT_EQ(p.unknown.size(), 1u);
+  EXPECT_EQ(p.unknown[0].reason, "it may run on unreachable h1");
+}
+
+TEST(PlacementReasons, OnlyDrainedHosts) {
+  World w;
+  w.stack.name = w.observed.stack = "p";
+  add_host(w, "h1", "a", {kNanoCpusPerCpu, 1LL << 30, 0});
+  w.inventory.hosts[0].drain = true;
+  Service s;
+  s.name = "api";
+  s.spec.image = "x";
+  w.stack.services = {s};
+  PlacementResult p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
   ASSERT_EQ(p.unplaced.size(), 1u);
-  EXPECT_EQ(p.unplaced[0].reason, "no reachable host");
+  EXPECT_EQ(p.unplaced[0].reason, "no host can take replicas (none reachable and undrained)");
 }
 
 }  // namespace

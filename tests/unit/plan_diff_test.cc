@@ -117,14 +117,24 @@ TEST(PlanDiff, LimitChangeIsAnUpdateInPlace) {
   EXPECT_EQ(plan.changes[0].fields[0].path, "limits.memory");
 }
 
-TEST(PlanDiff, ExitedReplicaIsRecreated) {
+TEST(PlanDiff, ExitedReplicaIsStartedAgainInPlace) {
   Stack st = stack_with(1);
   auto c = replica(st, st.services[0], "1", "a");
   c.state = "exited";
   Plan plan = make_plan(st, one_host({c}), placed(1));
   ASSERT_EQ(plan.changes.size(), 1u);
-  EXPECT_EQ(plan.changes[0].action, Action::kRecreate);
+  EXPECT_EQ(plan.changes[0].action, Action::kUpdate);
   EXPECT_EQ(plan.changes[0].fields[0].path, "state");
+  EXPECT_EQ(plan.changes[0].fields[0].new_value, "running");
+}
+
+TEST(PlanDiff, DeadReplicaIsRecreated) {
+  Stack st = stack_with(1);
+  auto c = replica(st, st.services[0], "1", "a");
+  c.state = "dead";
+  Plan plan = make_plan(st, one_host({c}), placed(1));
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].action, Action::kRecreate);
 }
 
 TEST(PlanDiff, ScaleDownRemovesHighestSlotsAndRemovedServicesGo) {
