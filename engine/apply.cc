@@ -11,13 +11,12 @@
 
 #include "engine/apply_run.h"
 #include "engine/container_request.h"
-#include "engine/lock.h"
 #include "engine/parallel.h"
 
 namespace berth {
 
 bool ApplyReport::ok() const {
-  if (interrupted) return false;
+  if (interrupted || !errors.empty()) return false;
   for (const auto& h : hosts)
     if (!h.errors.empty()) return false;
   return true;
@@ -48,6 +47,12 @@ void ApplyRun::fail(const std::string& host, Error e) {
   std::lock_guard<std::mutex> guard(mu);
   failed[i] = 1;
   reports[i].errors.push_back(std::move(e));
+}
+
+void ApplyRun::check(const Status& st) {
+  if (st.ok()) return;
+  std::lock_guard<std::mutex> guard(mu);
+  errors.push_back(st.error());
 }
 
 void ApplyRun::done(const std::string& host, const std::string& service,
@@ -99,7 +104,7 @@ Status create_one(ApplyRun& run, Provider& p, const InfraChange& r) {
 }
 
 void create_infra(ApplyRun& run, const std::vector<size_t>& hosts) {
-  parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
+  run.check(parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
     const std::string& host = run.fleet.inventory.hosts[hosts[k]].name;
     Provider& p = *run.fleet.providers[hosts[k]];
     for (const InfraChange& r : run.plan.infra) {
@@ -107,12 +112,12 @@ void create_infra(ApplyRun& run, const std::vector<size_t>& hosts) {
       if (Status st = create_one(run, p, r); !st.ok()) return run.fail(host, st.error());
       run.done(host, "", fmt::format("created {} {}", infra_kind(r), r.name));
     }
-  });
+  }));
 }
 
 // Pulls or builds, on each host, the images of the services about to start there.
 void prepare_images(ApplyRun& run, const std::vector<size_t>& hosts) {
-  parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
+  run.check(parallel_for(hosts.size(), run.options.max_parallel, [&](size_t k) {
     const std::string& host = run.fleet.inventory.hosts[hosts[k]].name;
     Provider& p = *run.fleet.providers[hosts[k]];
     std::set<std::string> services;
@@ -137,7 +142,7 @@ void prepare_images(ApplyRun& run, const std::vector<size_t>& hosts) {
       }
       run.done(host, name, fmt::format("{} image {}", s->build ? "built" : "pulled", image));
     }
-  });
+  }));
 }
 
 // Services in depends_on order: level 0 has no dependencies, level k depends on < k.
@@ -161,13 +166,21 @@ std::vector<std::vector<std::string>> dependency_levels(const Stack& stack) {
 }
 
 void run_changes(ApplyRun& run, const std::vector<const Change*>& changes, int parallel) {
-  parallel_for(changes.size(), parallel, [&](size_t k) {
+  run.check(parallel_for(changes.size(), parallel, [&](size_t k) {
     const Change& c = *changes[k];
     if (run.stop_requested() || run.host_failed(c.host)) return;
     if (!c.from_host.empty() && run.host_failed(c.from_host)) return;
     Status st = run_change(run, c);
     if (!st.ok()) run.fail(st.error().host.empty() ? c.host : st.error().host, st.error());
-  });
+  }));
+}
+
+// Removals of the plan, leftovers (of runs that stopped half-way) or the others.
+std::vector<const Change*> removals(const Plan& plan, bool leftover) {
+  std::vector<const Change*> out;
+  for (const Change& c : plan.changes)
+    if (c.action == Action::kRemove && c.leftover == leftover) out.push_back(&c);
+  return out;
 }
 
 // One service: waits for its dependencies, then creates/updates at once and replaces in
@@ -192,7 +205,7 @@ void apply_service(ApplyRun& run, const Service& s) {
   }
   run_changes(run, direct, run.options.max_parallel);
   size_t batch = s.update_config.parallelism > 0 ? s.update_config.parallelism : rolling.size();
-  for (size_t at = 0; at < rolling.size(); at += batch) {
+  for (size_t at = 0; at < rolling.size() && !run.stop_requested(); at += batch) {
     std::vector<const Change*> slice(rolling.begin() + at,
                                      rolling.begin() + std::min(rolling.size(), at + batch));
     run_changes(run, slice, static_cast<int>(slice.size()));
@@ -202,7 +215,7 @@ void apply_service(ApplyRun& run, const Service& s) {
 }
 
 void remove_unused_infra(ApplyRun& run) {
-  parallel_for(run.plan.infra.size(), run.options.max_parallel, [&](size_t k) {
+  run.check(parallel_for(run.plan.infra.size(), run.options.max_parallel, [&](size_t k) {
     const InfraChange& r = run.plan.infra[k];
     if (r.action != Action::kRemove || run.host_failed(r.host)) return;
     Provider& p = run.provider(r.host);
@@ -210,37 +223,31 @@ void remove_unused_infra(ApplyRun& run) {
                                                       : p.remove_volume(r.name);
     if (!st.ok()) return run.fail(r.host, st.error());
     run.done(r.host, "", fmt::format("removed {} {}", infra_kind(r), r.name));
-  });
+  }));
 }
 
 }  // namespace
 
-Result<ApplyReport> apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
-                               const ApplyOptions& options, Progress& progress) {
+ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
+                       const ApplyOptions& options, Progress& progress) {
   std::vector<size_t> hosts = touched_hosts(plan, fleet);
-  auto locks = acquire_locks(stack.name, fleet, hosts, options.max_parallel);
-  if (!locks.ok()) return locks.error();
   ApplyRun run(stack, plan, fleet, options, progress);
-  ApplyReport report;
-  report.notes = locks->notes;
-  for (auto& [i, e] : locks->unreachable) run.fail(fleet.inventory.hosts[i].name, e);
-
   // Images first: a pull or build that fails then leaves the hosts exactly as they were.
   prepare_images(run, hosts);
   create_infra(run, hosts);
+  run_changes(run, removals(plan, /*leftover=*/true), options.max_parallel);
   for (const auto& level : dependency_levels(stack)) {
-    parallel_for(level.size(), options.max_parallel, [&](size_t k) {
+    if (run.stop_requested()) break;
+    run.check(parallel_for(level.size(), options.max_parallel, [&](size_t k) {
       if (!run.stop_requested()) apply_service(run, *stack.find_service(level[k]));
-    });
+    }));
   }
-  std::vector<const Change*> removals;
-  for (const Change& c : plan.changes)
-    if (c.action == Action::kRemove) removals.push_back(&c);
-  run_changes(run, removals, options.max_parallel);
-  remove_unused_infra(run);
-  release_locks(stack.name, fleet, locks->locked, options.max_parallel);
+  run_changes(run, removals(plan, /*leftover=*/false), options.max_parallel);
+  if (!run.stop_requested()) remove_unused_infra(run);
 
+  ApplyReport report;
   report.interrupted = run.stop_requested();
+  report.errors = std::move(run.errors);
   for (size_t i : hosts) report.hosts.push_back(std::move(run.reports[i]));
   return report;
 }

@@ -1,11 +1,14 @@
 // Apply: carry out a Plan on the hosts; the only way berth changes anything.
 //
-// Order (SPEC.md, Plan and apply): lock every host touched; images (pull, or build on the
-// target host: a failure here changes nothing); networks and volumes; containers level by level in depends_on order (waiting
-// for service_healthy / service_completed_successfully), independent services and hosts in
-// parallel with a bound; replacements in batches of update_config.parallelism, rolled back per
-// failure_action; removals; unused networks; unlock. A host that fails stops being touched;
-// the others complete, and the report says exactly what was done where.
+// The caller holds the stack's lock (engine/lock.h) and made the plan under it. Order: images
+// (pull, or build on the target host: a failure here changes nothing); networks and volumes;
+// leftovers of runs that stopped half-way (so their names are free); containers level by level
+// in depends_on order (waiting for service_healthy / service_completed_successfully),
+// independent services and hosts in parallel with a bound; replacements in batches of
+// update_config.parallelism, rolled back per failure_action; removals; unused networks. A host
+// that fails stops being touched; the others complete, and the report says exactly what was
+// done where. When `interrupted` turns true, nothing new starts, and a replacement in progress
+// is rolled back, so no replica is left stopped or parked aside.
 #pragma once
 
 #include <functional>
@@ -42,14 +45,14 @@ struct HostReport {
 struct ApplyReport {
   std::vector<HostReport> hosts;  // every host the plan touched, in inventory order
   std::vector<std::string> notes;
+  std::vector<Error> errors;  // not tied to one host (an internal error, the lock's release)
   bool interrupted = false;
   bool ok() const;
   int changes_done() const;
 };
 
-// Error only when nothing was changed (lock held elsewhere, ...). Otherwise the report says what
-// happened per host, failures included.
-Result<ApplyReport> apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
+// The report says what happened per host, failures included.
+ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
                                const ApplyOptions& options, Progress& progress);
 
 }  // namespace berth

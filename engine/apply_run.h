@@ -18,6 +18,7 @@ struct ApplyRun {
   Progress& progress;
   std::vector<HostReport> reports;  // by fleet index
   std::vector<char> failed;         // by fleet index; guarded by mu
+  std::vector<Error> errors;        // not tied to a host; guarded by mu
   std::mutex mu;
 
   ApplyRun(const Stack& s, const Plan& p, Fleet& f, const ApplyOptions& o, Progress& pr);
@@ -28,6 +29,8 @@ struct ApplyRun {
   // Records a failure on a host: later steps skip it.
   void fail(const std::string& host, Error e);
   void done(const std::string& host, const std::string& service, const std::string& text);
+  // Keeps an error that is not one host's (a worker that threw).
+  void check(const Status& st);
   bool stop_requested() const { return options.interrupted && options.interrupted(); }
 };
 

@@ -49,14 +49,54 @@ Status create(ApplyRun& run, const Service& s, const Change& c) {
   return ok_status();
 }
 
+bool has_field(const Change& c, const std::string& prefix) {
+  for (const FieldChange& f : c.fields)
+    if (f.path.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// In place: a replica parked aside by a run that stopped half-way gets its name back, new
+// limits and restart policy are set, a stopped replica is started.
 Status update(ApplyRun& run, const Service& s, const Change& c) {
-  Status st = run.provider(c.host).update_container(c.container_id, s.spec.limits, s.spec.restart);
-  if (!st.ok()) return with_context(st.error(), c.host, s.name);
-  run.done(c.host, s.name, fmt::format("updated {} in place", c.container));
+  Provider& p = run.provider(c.host);
+  if (has_field(c, "name"))
+    if (Status st = p.rename_container(c.container_id, c.container); !st.ok())
+      return with_context(st.error(), c.host, s.name);
+  if (has_field(c, "limits") || has_field(c, "restart"))
+    if (Status st = p.update_container(c.container_id, s.spec.limits, s.spec.restart); !st.ok())
+      return with_context(st.error(), c.host, s.name);
+  if (has_field(c, "state")) {
+    if (Status st = p.start_container(c.container_id); !st.ok())
+      return with_context(st.error(), c.host, s.name);
+    if (Status st = wait_container_ready(run, c.host, s.name, c.container_id); !st.ok())
+      return with_context(st.error(), c.host, s.name);
+  }
+  run.done(c.host, s.name,
+           has_field(c, "name")    ? fmt::format("put back {} (left parked by an earlier run)",
+                                                 c.container)
+           : has_field(c, "state") ? fmt::format("started {}", c.container)
+                                   : fmt::format("updated {} in place", c.container));
   return ok_status();
 }
 
-// Recreate (same host) or move (from_host -> host), ordered per update_config.order.
+// Puts the old replica back as it was after a failed or interrupted replacement; says what
+// could not be undone.
+std::string roll_back(ApplyRun& run, const Change& c, const std::string& old_host,
+                      const Result<std::string>& fresh, bool renamed, Nanos timeout) {
+  std::string problems;
+  auto note = [&](const char* what, const Status& st) {
+    if (!st.ok()) problems += fmt::format("; could not {}: {}", what, st.error().message);
+  };
+  Provider& old_p = run.provider(old_host);
+  if (fresh.ok()) note("remove the new replica", remove_replica(run.provider(c.host), *fresh, timeout));
+  if (renamed) note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
+  note("start the old replica", old_p.start_container(c.container_id));
+  return problems;
+}
+
+// Recreate (same host) or move (from_host -> host), ordered per update_config.order. The old
+// replica is parked aside under parked_name() until the new one is ready, so a failure (or an
+// interrupt) can put it back without knowing how it was made.
 Status replace(ApplyRun& run, const Service& s, const Change& c) {
   const bool move = c.action == Action::kMove;
   const std::string old_host = move ? c.from_host : c.host;
@@ -64,30 +104,36 @@ Status replace(ApplyRun& run, const Service& s, const Change& c) {
   auto old = old_p.inspect_container(c.container_id);
   if (!old.ok()) return with_context(old.error(), old_host, s.name);
   const std::string prev_spec = old->label(labels::kSpec);
-  const std::string parked = c.container + "-berth-old";
+  const std::string parked = parked_name(c.container);
   // A move always starts the new replica first: the old host keeps serving until then.
   const bool start_first = move || s.update_config.order == "start-first";
+  // Parked already by a run that stopped half-way: it keeps that name until it is removed.
+  const bool rename = !move && old->name != parked;
   Nanos timeout = stop_timeout(&s);
 
   if (!start_first)
     if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok())
       return with_context(st.error(), old_host, s.name);
-  if (!move)
-    if (Status st = old_p.rename_container(c.container_id, parked); !st.ok())
+  if (rename)
+    if (Status st = old_p.rename_container(c.container_id, parked); !st.ok()) {
+      if (!start_first) (void)old_p.start_container(c.container_id);
       return with_context(st.error(), old_host, s.name);
+    }
 
   auto fresh = start_replica(run, s, c, c.container, prev_spec);
   Status ready = fresh.ok() ? wait_container_ready(run, c.host, s.name, *fresh)
                             : Status(fresh.error());
-  if (!ready.ok() && s.update_config.failure_action != "continue") {
-    // Roll back: drop the new replica, put the old one back as it was.
-    if (fresh.ok()) (void)remove_replica(run.provider(c.host), *fresh, timeout);
-    if (!move) (void)old_p.rename_container(c.container_id, c.container);
-    (void)old_p.start_container(c.container_id);
+  if (!ready.ok() && (s.update_config.failure_action != "continue" || run.stop_requested())) {
+    std::string problems = roll_back(run, c, old_host, fresh, rename || old->name == parked,
+                                     timeout);
     Error e = with_context(ready.error(), c.host, s.name);
-    e.message += fmt::format("; kept the previous {} running ({})", c.container,
-                             s.update_config.failure_action == "rollback" ? "rolled back"
-                                                                          : "rollout paused");
+    if (problems.empty())
+      e.message += fmt::format("; kept the previous {} running ({})", c.container,
+                               run.stop_requested()                          ? "interrupted"
+                               : s.update_config.failure_action == "rollback" ? "rolled back"
+                                                                              : "rollout paused");
+    else
+      e.message += "; the rollback is incomplete" + problems;
     return e;
   }
   if (Status st = remove_replica(old_p, c.container_id, timeout); !st.ok())

@@ -50,7 +50,10 @@ Status wait_one(ApplyRun& run, const std::string& host, const std::string& servi
     if (v.readiness == Readiness::kFailed)
       return Error{ErrorKind::kHost, {}, host, service, v.why,
                    fmt::format("see `berth logs {}`", service)};
-    if (run.stop_requested() || clock::now() > deadline) {
+    if (run.stop_requested())
+      return Error{ErrorKind::kInterrupted, {}, host, service,
+                   fmt::format("interrupted while waiting for {}", c->name), ""};
+    if (clock::now() > deadline) {
       return Error{ErrorKind::kHost, {}, host, service,
                    fmt::format("{} did not become {} within {}s", c->name,
                                condition == "service_completed_successfully" ? "complete"

@@ -1,61 +1,56 @@
 #include "engine/lock.h"
 
 #include <fmt/format.h>
-#include <signal.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <mutex>
-#include <random>
 
-#include "engine/observe.h"
+#include "engine/lock_lease.h"
 #include "engine/parallel.h"
 
 namespace berth {
 namespace {
 
-constexpr const char* kLockKey = "io.berth.lock";
-constexpr const char* kLockId = "io.berth.lock.id";
-constexpr const char* kLockUser = "io.berth.lock.user";
-constexpr const char* kLockMachine = "io.berth.lock.machine";
-constexpr const char* kLockPid = "io.berth.lock.pid";
-constexpr const char* kLockSince = "io.berth.lock.since";
-
-std::string this_machine() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
+int default_ttl() {
+  const char* env = std::getenv("BERTH_LOCK_TTL");
+  int ttl = env ? std::atoi(env) : 0;
+  return ttl > 0 ? ttl : 60;
 }
 
-std::string lock_volume_name(const std::string& stack) { return "berth-lock-" + stack; }
-
-std::map<std::string, std::string> our_labels(const std::string& stack) {
-  static const std::string id = [] {
-    std::random_device rd;
-    return fmt::format("{:08x}{:08x}", rd(), rd());
-  }();
-  const char* user = std::getenv("USER");
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char since[32];
-  std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return {{kLockKey, stack},           {kLockId, id},
-          {kLockUser, user ? user : "root"}, {kLockMachine, this_machine()},
-          {kLockPid, std::to_string(getpid())}, {kLockSince, since}};
+VolumeSpec volume_named(const std::string& name) {
+  VolumeSpec spec;
+  spec.key = spec.name = name;
+  return spec;
 }
 
-// A holder on this machine whose process is gone left a stale lock.
-bool is_stale(const std::map<std::string, std::string>& held) {
-  // A lock volume that lost its labels (seen after an engine restart) names no holder that
-  // could still be running: treat it as stale rather than blocking forever.
-  if (!held.count(kLockId)) return true;
-  auto machine = held.find(kLockMachine);
-  auto pid = held.find(kLockPid);
-  if (machine == held.end() || pid == held.end() || machine->second != this_machine())
-    return false;
-  int p = std::atoi(pid->second.c_str());
-  return p > 0 && kill(p, 0) != 0 && errno == ESRCH;
+// The lock's volumes on one host and that engine's clock now.
+struct HostView {
+  std::vector<ObservedVolume> volumes;
+  int64_t now = 0;
+};
+
+Result<HostView> view(Provider& p, const std::string& stack) {
+  HostView v;
+  auto listed = p.list_volumes(std::string(lease::kStack) + "=" + stack);
+  if (!listed.ok()) return listed.error();
+  v.volumes = std::move(listed).value();
+  if (auto info = p.info(); info.ok()) v.now = info->system_time;
+  return v;
+}
+
+std::map<std::string, std::string> lock_labels_in(const HostView& v, const std::string& stack) {
+  for (const ObservedVolume& vol : v.volumes)
+    if (vol.name == lease::lock_volume(stack)) return vol.labels;
+  return {};
+}
+
+Error held_error(const std::string& stack, const std::string& host,
+                 const std::map<std::string, std::string>& holder, const std::string& why) {
+  return Error{ErrorKind::kLock, {}, host, "",
+               fmt::format("stack {} is locked by {}{}", stack, describe_lock_holder(holder),
+                           why.empty() ? "" : " (" + why + ")"),
+               "wait for that run to finish; a lock whose holder died expires after its ttl, or "
+               "run `berth unlock` (`--force` if you are sure it is dead)"};
 }
 
 }  // namespace
@@ -65,86 +60,156 @@ std::string describe_lock_holder(const std::map<std::string, std::string>& l) {
     auto it = l.find(k);
     return it == l.end() ? std::string("?") : it->second;
   };
-  return fmt::format("{}@{} (pid {}) since {}", get(kLockUser), get(kLockMachine), get(kLockPid),
-                     get(kLockSince));
+  return fmt::format("{}@{} (pid {}) since {}", get(lease::kUser), get(lease::kMachine),
+                     get(lease::kPid), get(lease::kSince));
 }
 
-Result<LockOutcome> acquire_locks(const std::string& stack, Fleet& fleet,
-                                  const std::vector<size_t>& hosts, int max_parallel) {
-  const auto labels = our_labels(stack);
-  VolumeSpec spec;
-  spec.key = spec.name = lock_volume_name(stack);
-  LockOutcome outcome;
-  std::vector<Error> held;
-  std::mutex mu;
-  parallel_for(hosts.size(), max_parallel, [&](size_t k) {
-    size_t i = hosts[k];
-    Provider& p = *fleet.providers[i];
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      auto got = p.create_volume(spec, labels);
-      if (got.ok() && got->labels.empty()) {
-        // After an engine restart, create answers for an existing volume without its labels
-        // (TRAPS.md); the list still has them.
-        auto listed = p.list_volumes(lock_label(stack));
-        if (listed.ok())
-          for (const auto& v : *listed)
-            if (v.name == spec.name) got->labels = v.labels;
-      }
-      std::lock_guard<std::mutex> guard(mu);
-      if (!got.ok()) {
-        outcome.unreachable.emplace(i, got.error());
-        return;
-      }
-      if (got->labels[kLockId] == labels.at(kLockId)) {
-        outcome.locked.push_back(i);
-        return;
-      }
-      if (attempt == 0 && is_stale(got->labels)) {
-        outcome.notes.push_back(fmt::format("took over a stale lock left by {} on host {}",
-                                            describe_lock_holder(got->labels), p.host()));
-        (void)p.remove_volume(spec.name);
-        continue;
-      }
-      held.push_back(Error{ErrorKind::kLock, {}, p.host(), "",
-                           fmt::format("stack {} is locked by {}", stack,
-                                       describe_lock_holder(got->labels)),
-                           "wait for that run to finish; if it died, run `berth unlock`"});
-      return;
-    }
-  });
-  if (!held.empty()) {
-    release_locks(stack, fleet, outcome.locked, max_parallel);
-    return held.front();
+StackLock::StackLock(std::string stack, Fleet& fleet, const LockOptions& options)
+    : stack_(std::move(stack)),
+      fleet_(fleet),
+      options_(options),
+      ttl_(options.ttl_seconds > 0 ? options.ttl_seconds : default_ttl()),
+      labels_(lease::holder_labels(stack_, ttl_)),
+      id_(labels_.at(lease::kId)) {}
+
+StackLock::~StackLock() { (void)release(); }
+
+// Takes the lock on one host: create; if another holder answers, judge it; take a stale lock
+// over through the marker only one run can create, then create ours again.
+Status StackLock::lock_host(size_t i) {
+  Provider& p = *fleet_.providers[i];
+  const VolumeSpec spec = volume_named(lease::lock_volume(stack_));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto got = p.create_volume(spec, labels_);
+    if (!got.ok()) return got.error();
+    auto seen = view(p, stack_);
+    if (!seen.ok()) return seen.error();
+    // After an engine restart, create answers for an existing volume without its labels
+    // (docs/locks.md): the list has them.
+    std::map<std::string, std::string> holder = lock_labels_in(*seen, stack_);
+    if (holder.empty()) holder = got->labels;
+    if (holder[lease::kId] == id_) return ok_status();
+    lease::Verdict verdict = lease::judge(holder, seen->volumes, seen->now);
+    if (verdict.alive && !options_.force) return held_error(stack_, p.host(), holder, verdict.why);
+    auto marker = p.create_volume(volume_named(lease::takeover_volume(stack_, holder[lease::kId])),
+                                  lease::kind_labels(labels_, "takeover"));
+    if (!marker.ok()) return marker.error();
+    if (marker->labels[lease::kId] != id_)
+      return held_error(stack_, p.host(), holder, "another run is taking over its stale lock");
+    // Only the stale holder's lock is removed: if it changed since, look again.
+    auto again = view(p, stack_);
+    if (!again.ok()) return again.error();
+    if (lock_labels_in(*again, stack_)[lease::kId] != holder[lease::kId]) continue;
+    if (Status st = p.remove_volume(spec.name); !st.ok()) return st;
+    std::lock_guard<std::mutex> guard(mu_);
+    notes_.push_back(fmt::format("took over the lock of stack {} on {} left by {}: {}", stack_,
+                                 p.host(), describe_lock_holder(holder),
+                                 verdict.alive ? "--force" : verdict.why));
   }
-  return outcome;
+  return Error{ErrorKind::kLock, {}, p.host(), "",
+               fmt::format("could not take the lock of stack {}: it keeps changing hands", stack_),
+               "another run is starting at the same moment; try again"};
 }
 
-void release_locks(const std::string& stack, Fleet& fleet, const std::vector<size_t>& hosts,
-                   int max_parallel) {
-  parallel_for(hosts.size(), max_parallel, [&](size_t k) {
-    (void)fleet.providers[hosts[k]]->remove_volume(lock_volume_name(stack));
+Result<std::unique_ptr<StackLock>> StackLock::acquire(const std::string& stack, Fleet& fleet,
+                                                      const LockOptions& options) {
+  std::unique_ptr<StackLock> lock(new StackLock(stack, fleet, options));
+  // Connect to every host at once (one handshake each, in parallel), then lock in order.
+  std::vector<Error> down(fleet.size());
+  std::vector<char> up(fleet.size(), 0);
+  Status connected = parallel_for(fleet.size(), options.max_parallel, [&](size_t i) {
+    auto info = fleet.providers[i]->info();
+    if (info.ok()) up[i] = 1;
+    else down[i] = info.error();
   });
+  if (!connected.ok()) return connected.error();
+  std::vector<size_t> hosts;
+  std::string missing;
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    if (up[i]) {
+      hosts.push_back(i);
+      continue;
+    }
+    if (down[i].host.empty()) down[i].host = fleet.inventory.hosts[i].name;
+    missing += (missing.empty() ? "" : "; ") + down[i].str();
+    lock->unreachable_.emplace(i, down[i]);
+  }
+  if (!missing.empty() && !options.skip_unreachable)
+    return Error{ErrorKind::kHost, {}, "", "",
+                 "cannot reach every host, so nothing was changed: " + missing,
+                 "bring the host back, or pass --skip-unreachable to work on the others only "
+                 "(berth never starts a second copy of what may run there)"};
+  if (hosts.empty()) return Error{ErrorKind::kHost, {}, "", "", "no host can be reached", ""};
+  // The gate first: a run that loses it has taken nothing.
+  if (Status st = lock->lock_host(hosts.front()); !st.ok()) return st.error();
+  lock->held_.push_back(hosts.front());
+  std::vector<Error> failed;
+  Status rest = parallel_for(hosts.size() - 1, options.max_parallel, [&](size_t k) {
+    size_t i = hosts[k + 1];
+    Status st = lock->lock_host(i);
+    std::lock_guard<std::mutex> guard(lock->mu_);
+    if (st.ok()) lock->held_.push_back(i);
+    else failed.push_back(st.error());
+  });
+  if (!rest.ok()) failed.push_back(rest.error());
+  if (!failed.empty()) {
+    (void)lock->release();
+    return failed.front();
+  }
+  lock->renewer_ = std::thread([l = lock.get()] { l->renew_loop(); });
+  return lock;
 }
 
-Result<std::vector<std::string>> force_unlock(const std::string& stack, Fleet& fleet,
-                                              int max_parallel) {
-  std::vector<std::string> removed;
+// Every ttl/3: a new beat volume on every held host (the engine stamps its creation), then the
+// previous one removed.
+void StackLock::renew_loop() {
+  const auto period = std::chrono::milliseconds(std::max(1000 * ttl_ / 3, 500));
+  for (int seq = 1;; ++seq) {
+    std::unique_lock<std::mutex> guard(mu_);
+    if (cv_.wait_for(guard, period, [&] { return stopping_; })) return;
+    std::vector<size_t> hosts = held_;
+    guard.unlock();
+    (void)parallel_for(hosts.size(), options_.max_parallel, [&](size_t k) {
+      Provider& p = *fleet_.providers[hosts[k]];
+      auto beat = p.create_volume(volume_named(lease::beat_volume(stack_, id_, seq)),
+                                  lease::kind_labels(labels_, "beat"));
+      if (beat.ok() && seq > 1)
+        (void)p.remove_volume(lease::beat_volume(stack_, id_, seq - 1));
+    });
+  }
+}
+
+Status StackLock::release() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (released_) return ok_status();
+    released_ = true;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (renewer_.joinable()) renewer_.join();
   std::vector<Error> errors;
   std::mutex mu;
-  parallel_for(fleet.size(), max_parallel, [&](size_t i) {
-    Provider& p = *fleet.providers[i];
-    auto locks = p.list_volumes(lock_label(stack));
-    std::lock_guard<std::mutex> guard(mu);
-    if (!locks.ok()) return errors.push_back(locks.error());
-    for (const auto& v : *locks) {
-      auto st = p.remove_volume(v.name);
-      if (!st.ok()) errors.push_back(st.error());
-      else removed.push_back(fmt::format("{}: lock held by {}", p.host(),
-                                         describe_lock_holder(v.labels)));
+  Status all = parallel_for(held_.size(), options_.max_parallel, [&](size_t k) {
+    Provider& p = *fleet_.providers[held_[k]];
+    Status st = p.remove_volume(lease::lock_volume(stack_));
+    // Then what this run and dead ones left: beats, old takeover markers.
+    if (auto seen = view(p, stack_); st.ok() && seen.ok())
+      for (const std::string& name : lease::debris(stack_, id_, seen->volumes, seen->now))
+        (void)p.remove_volume(name);
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> guard(mu);
+      errors.push_back(st.error());
     }
   });
-  if (!errors.empty()) return errors.front();
-  return removed;
+  held_.clear();
+  if (!all.ok()) return all.error();
+  if (errors.empty()) return ok_status();
+  Error e = errors.front();
+  e.message = fmt::format("could not release the lock of stack {} on {}: {}", stack_, e.host,
+                          e.message);
+  e.hint = fmt::format("it expires by itself after {} s, or run `berth unlock`", ttl_);
+  return e;
 }
 
 }  // namespace berth

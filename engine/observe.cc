@@ -4,51 +4,64 @@
 
 namespace berth {
 
-std::string lock_label(const std::string& stack) { return "io.berth.lock=" + stack; }
-
 namespace {
 
-bool counts_as_used(const ObservedContainer& c) {
-  return c.state == "running" || c.state == "restarting" || c.state == "paused";
-}
-
-// Fills one host; on the first failure the host is marked unreachable with that error.
-void observe_host(const std::string& stack, const Host& host, Provider& provider,
-                  ObservedHost& out) {
-  out.name = host.name;
-  auto info = provider.info();
-  if (!info.ok()) {
-    out.error = info.error();
-    return;
-  }
-  out.engine_version = info->engine_version;
-  out.api_version = info->api_version;
-  out.capacity = host.capacity ? *host.capacity : info->capacity;
-
-  auto containers = provider.list_containers();
-  if (!containers.ok()) {
-    out.error = containers.error();
-    return;
-  }
-  for (ObservedContainer& c : *containers) {
-    if (c.owned_by(stack) || counts_as_used(c)) {
+// Inspects what the plan needs in detail: this stack's containers, and every up container
+// (its reservations count as used). Anything but "no such container" fails the host: a
+// container berth could not read is never treated as absent.
+Status inspect_containers(const std::string& stack, Provider& provider, ObservedHost& out,
+                          std::vector<ObservedContainer> listed) {
+  for (ObservedContainer& c : listed) {
+    if (c.owned_by(stack) || counts_as_running(c)) {
       auto detail = provider.inspect_container(c.id);
-      // A container removed between list and inspect is simply gone.
-      if (!detail.ok()) continue;
+      if (!detail.ok() && detail.error().kind == ErrorKind::kNotFound) continue;  // gone since
+      if (!detail.ok()) return detail.error();
       c = std::move(detail).value();
     }
     out.containers.push_back(std::move(c));
   }
-  auto networks = provider.list_networks(std::string(labels::kStack) + "=" + stack);
-  auto volumes = provider.list_volumes(std::string(labels::kStack) + "=" + stack);
-  auto locks = provider.list_volumes(lock_label(stack));
-  if (!networks.ok()) return void(out.error = networks.error());
-  if (!volumes.ok()) return void(out.error = volumes.error());
-  if (!locks.ok()) return void(out.error = locks.error());
-  out.networks = std::move(networks).value();
-  out.volumes = std::move(volumes).value();
-  if (!locks->empty()) out.lock = locks->front().labels;
-  out.reachable = true;
+  return ok_status();
+}
+
+// This stack's networks and volumes, and the names of the others.
+Status list_infra(const std::string& stack, Provider& provider, ObservedHost& out) {
+  auto networks = provider.list_networks("");
+  if (!networks.ok()) return networks.error();
+  for (ObservedNetwork& n : *networks) {
+    auto it = n.labels.find(labels::kStack);
+    if (it != n.labels.end() && it->second == stack)
+      out.networks.push_back(std::move(n));
+    else
+      out.other_networks.push_back(n.name);
+  }
+  auto volumes = provider.list_volumes("");
+  if (!volumes.ok()) return volumes.error();
+  for (ObservedVolume& v : *volumes) {
+    auto it = v.labels.find(labels::kStack);
+    if (it != v.labels.end() && it->second == stack)
+      out.volumes.push_back(std::move(v));
+    else
+      out.other_volumes.push_back(v.name);
+  }
+  return ok_status();
+}
+
+// Fills one host; on the first failure the host is marked unreachable with that error.
+Status observe_host(const std::string& stack, const Host& host, Provider& provider,
+                    ObservedHost& out) {
+  auto info = provider.info();
+  if (!info.ok()) return info.error();
+  out.engine_version = info->engine_version;
+  out.api_version = info->api_version;
+  out.engine_id = info->id;
+  out.engine_time = info->system_time;
+  out.capacity = host.capacity ? *host.capacity : info->capacity;
+  auto containers = provider.list_containers();
+  if (!containers.ok()) return containers.error();
+  if (Status st = inspect_containers(stack, provider, out, std::move(containers).value());
+      !st.ok())
+    return st;
+  return list_infra(stack, provider, out);
 }
 
 }  // namespace
@@ -57,9 +70,23 @@ Observed observe(const std::string& stack, Fleet& fleet, int max_parallel) {
   Observed observed;
   observed.stack = stack;
   observed.hosts.resize(fleet.size());
-  parallel_for(fleet.size(), max_parallel, [&](size_t i) {
-    observe_host(stack, fleet.inventory.hosts[i], *fleet.providers[i], observed.hosts[i]);
+  Status all = parallel_for(fleet.size(), max_parallel, [&](size_t i) {
+    ObservedHost& out = observed.hosts[i];
+    out.name = fleet.inventory.hosts[i].name;
+    Status st = observe_host(stack, fleet.inventory.hosts[i], *fleet.providers[i], out);
+    if (st.ok()) {
+      out.reachable = true;
+      return;
+    }
+    // Nothing half-read is kept: an unreachable host's replicas are unknown, not absent.
+    out = ObservedHost{};
+    out.name = fleet.inventory.hosts[i].name;
+    out.error = st.error();
+    if (out.error.host.empty()) out.error.host = out.name;
   });
+  if (!all.ok())
+    for (ObservedHost& h : observed.hosts)
+      if (!h.reachable && h.error.message.empty()) h.error = all.error();
   return observed;
 }
 

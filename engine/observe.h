@@ -1,8 +1,8 @@
 // Observe: read the real state of every host, in parallel (SPEC.md, State).
 //
 // Per host: engine info, every container (all=1), an inspect of this stack's containers and of
-// every running container (whose reservations or limits count as used), and this stack's
-// networks, volumes and lock. A host that cannot be reached is reported in its ObservedHost
+// every running container (whose reservations or limits count as used), this stack's
+// networks and volumes and the names of the others. A host that cannot be reached is reported in its ObservedHost
 // (reachable=false, error), never stalls the others.
 #pragma once
 
@@ -14,8 +14,5 @@
 namespace berth {
 
 Observed observe(const std::string& stack, Fleet& fleet, int max_parallel);
-
-// Label selector of the lock volume of a stack (engine/lock.h).
-std::string lock_label(const std::string& stack);
 
 }  // namespace berth

@@ -11,6 +11,10 @@ namespace berth {
 
 Result<Stack> load_checked(const LoadOptions& options, Diagnostics& diag) {
   Stack stack = load_stack(options, diag);
+  for (const Error& e : diag.errors)
+    if (e.kind == ErrorKind::kInterrupted)
+      return Error{ErrorKind::kInterrupted, {}, "", "", "interrupted while loading the stack; "
+                   "nothing was changed", ""};
   if (!diag.ok()) {
     return Error{ErrorKind::kInput, {}, "", "",
                  fmt::format("the stack has {} error{}; nothing was changed", diag.errors.size(),
@@ -57,14 +61,28 @@ Result<Planned> open_stack(const PlanRequest& request, Diagnostics& diag) {
   return planned;
 }
 
+void plan_observed(Planned& p) {
+  p.placement = place(p.stack, p.fleet.inventory, p.observed, p.stack.strategy);
+  p.plan = make_plan(p.stack, p.observed, p.placement);
+}
+
+void observe_and_plan(Planned& p, int max_parallel) {
+  p.observed = observe(p.stack.name, p.fleet, max_parallel);
+  plan_observed(p);
+}
+
 Result<Planned> make_planned(const PlanRequest& request, Diagnostics& diag) {
   auto planned = open_stack(request, diag);
   if (!planned.ok()) return planned;
-  Planned& p = *planned;
-  p.observed = observe(p.stack.name, p.fleet, request.max_parallel);
-  p.placement = place(p.stack, p.fleet.inventory, p.observed, p.stack.strategy);
-  p.plan = make_plan(p.stack, p.observed, p.placement);
+  observe_and_plan(*planned, request.max_parallel);
   return planned;
+}
+
+Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOptions& options) {
+  auto lock = StackLock::acquire(p.stack.name, p.fleet, options);
+  if (!lock.ok()) return lock.error();
+  p.observed = observe(p.stack.name, p.fleet, options.max_parallel);
+  return lock;
 }
 
 Plan destroy_plan(const Stack& stack, const Observed& observed, bool volumes) {

@@ -1,10 +1,12 @@
 // The read side of the pipeline: load -> observe -> place -> diff (SPEC.md, The pipeline).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "engine/fleet.h"
+#include "engine/lock.h"
 #include "engine/load/loader.h"
 #include "planner/placement.h"
 #include "planner/plan.h"
@@ -30,15 +32,26 @@ struct Planned {
 };
 
 // Loads the stack (every problem into diag; returns kInput if any), opens the fleet, observes
-// every host in parallel, places and diffs. Unreachable hosts stay in `observed` with their
-// error; placement then uses only the reachable ones.
+// every host in parallel, places and diffs: what `plan` shows, without a lock. Unreachable
+// hosts stay in `observed` with their error; their replicas are unknown (planner/placement.h).
 Result<Planned> make_planned(const PlanRequest& request, Diagnostics& diag);
 
-// Loads the stack only; kInput with a summary if diag has errors.
+// Loads the stack only; kInput with a summary if diag has errors (kInterrupted when a signal
+// stopped the load).
 Result<Stack> load_checked(const LoadOptions& options, Diagnostics& diag);
 
-// Loads the stack and opens the fleet without observing (ps, logs, destroy, unlock).
+// Loads the stack and opens the fleet without observing (ps, logs, and what locks first).
 Result<Planned> open_stack(const PlanRequest& request, Diagnostics& diag);
+
+// Observes every host into p.observed, then places and diffs into p.placement and p.plan.
+void observe_and_plan(Planned& p, int max_parallel);
+// Places and diffs p.observed.
+void plan_observed(Planned& p);
+
+// Lock, then look: what every command that changes hosts does first (apply, destroy, unlock,
+// sync). Takes the stack's lock on every host (engine/lock.h), then observes into p.observed
+// under it. The lock is held until the returned object is released or destroyed.
+Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOptions& options);
 
 // A plan that removes everything the stack owns (containers, networks; volumes too when
 // `volumes`), computed from what was observed.
