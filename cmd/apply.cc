@@ -1,4 +1,5 @@
-// berth apply [PLANFILE]: make the hosts match the stack (or exactly a saved plan).
+// berth apply [PLANFILE]: make the hosts match the stack (or exactly a saved plan). Lock, then
+// look: the stack is locked on every host before anything is observed, planned or confirmed.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -17,25 +18,26 @@ struct ApplyFlags {
   bool yes = false;
   bool json = false;
   bool allow_partial = false;
+  bool skip_unreachable = false;
   std::string strategy;
   int health_timeout = 120;
 };
 
 int carry_out(const Stack& stack, const Plan& plan, Fleet& fleet, const Observed& observed,
-              const ApplyFlags& f, int parallel) {
+              StackLock& lock, const ApplyFlags& f, int parallel) {
   ConsoleProgress progress(std::cerr);
   ApplyOptions options;
   options.max_parallel = parallel;
   options.health_timeout = static_cast<Nanos>(f.health_timeout) * 1'000'000'000;
   options.interrupted = interrupted;
-  auto report = apply_plan(stack, plan, fleet, options, progress);
-  if (!report.ok()) return report_error(report.error());
-  add_unreachable_hosts(observed, *report);
+  ApplyReport report = apply_plan(stack, plan, fleet, options, progress);
+  finish_report(lock, report);
+  add_unreachable_hosts(observed, report);
   if (f.json)
-    std::cout << apply_report_json(*report).dump(2) << "\n";
+    std::cout << apply_report_json(report).dump(2) << "\n";
   else
-    render_apply_report(std::cout, *report);
-  return apply_exit_code(*report);
+    render_apply_report(std::cout, report);
+  return apply_exit_code(report);
 }
 
 int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
@@ -45,43 +47,45 @@ int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
   provider.ssh_options = stack.ssh_options;
   auto fleet = open_fleet(saved->inventory, FleetMode::kLive, provider);
   if (!fleet.ok()) return report_error(fleet.error());
+  auto lock = StackLock::acquire(saved->stack.name, *fleet,
+                                 {stack.parallel, f.skip_unreachable, false, 0});
+  if (!lock.ok()) return report_error(lock.error());
+  // Checked under the lock: nothing can change between this look and the apply.
   Observed observed = observe(saved->stack.name, *fleet, stack.parallel);
   if (observed_fingerprint(observed) != saved->plan.fingerprint) {
     return report_error(Error{ErrorKind::kStalePlan, {f.plan_file, 0, 0}, "", "",
                               "the hosts changed since this plan was made; nothing was applied",
                               "run `berth plan --out FILE` again and review the new plan"});
   }
-  return carry_out(saved->stack, saved->plan, *fleet, observed, f, stack.parallel);
+  if (int code = refuse_plan(saved->plan, {f.skip_unreachable, f.allow_partial}); code != 0)
+    return code;
+  return carry_out(saved->stack, saved->plan, *fleet, observed, **lock, f, stack.parallel);
 }
 
 int run_apply(const StackOptions& stack, const ApplyFlags& f) {
+  // A saved plan was reviewed when it was made, and is applied exactly, without asking.
   if (!f.plan_file.empty()) return apply_saved(stack, f);
+  if (int code = need_terminal(f.yes, "apply"); code != 0) return code;
   PlanRequest request = plan_request(stack);
   if (!f.strategy.empty()) request.strategy = parse_strategy(f.strategy);
-  Diagnostics diag;
-  auto planned = make_planned(request, diag);
-  report_diagnostics(diag);
+  auto planned = open_reported(request);
   if (!planned.ok()) return report_error(planned.error());
-  if (!f.json) render_plan(std::cout, planned->plan, planned->observed);
-  if (int code = check_placeable(planned->plan, f.allow_partial); code != 0) return code;
-  if (!planned->plan.has_changes()) {
+  auto lock = lock_and_observe(*planned, {stack.parallel, f.skip_unreachable, false, 0});
+  if (!lock.ok()) return report_error(lock.error());
+  plan_observed(*planned);
+  const Plan& plan = planned->plan;
+  if (!f.json) render_plan(std::cout, plan, planned->observed);
+  if (int code = refuse_plan(plan, {f.skip_unreachable, f.allow_partial}); code != 0)
+    return code;
+  if (!plan.has_changes()) {
     ApplyReport nothing;
+    finish_report(**lock, nothing);
     add_unreachable_hosts(planned->observed, nothing);
     if (f.json) std::cout << apply_report_json(nothing).dump(2) << "\n";
-    return nothing.ok() ? 0 : 1;
+    return apply_exit_code(nothing);
   }
-  if (!f.yes) {
-    if (!stdin_is_tty()) {
-      return report_error(Error{ErrorKind::kUsage, {}, "", "",
-                                "apply needs confirmation and there is no terminal to ask on",
-                                "review with `berth plan`, then run `berth apply --yes`"});
-    }
-    if (!confirm("Do you want to apply these changes?")) {
-      std::cout << "Apply cancelled; nothing was changed.\n";
-      return 1;
-    }
-  }
-  return carry_out(planned->stack, planned->plan, planned->fleet, planned->observed, f,
+  if (!confirmed(f.yes, plan, "Do you want to apply these changes?")) return 1;
+  return carry_out(planned->stack, plan, planned->fleet, planned->observed, **lock, f,
                    stack.parallel);
 }
 
@@ -96,6 +100,8 @@ void add_apply_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   sub->add_flag("--json", f->json, "Print the apply report as JSON");
   sub->add_flag("--allow-partial", f->allow_partial,
                 "Apply even if some replicas cannot be placed");
+  sub->add_flag("--skip-unreachable", f->skip_unreachable,
+                "Work on the reachable hosts only; what may run on the others is left alone");
   sub->add_option("--strategy", f->strategy, "Placement: binpack (default) or spread")
       ->check(CLI::IsMember({"binpack", "spread"}));
   sub->add_option("--health-timeout", f->health_timeout,

@@ -1,10 +1,9 @@
-// berth destroy: remove everything the stack owns (like `docker compose down`).
+// berth destroy: remove everything the stack owns (like `docker compose down`), under the lock.
 #include <iostream>
 
 #include "cmd/commands.h"
 #include "cmd/plan_common.h"
 #include "cmd/render.h"
-#include "engine/observe.h"
 
 namespace berth::cli {
 namespace {
@@ -12,34 +11,30 @@ namespace {
 struct DestroyFlags {
   bool yes = false;
   bool volumes = false;
+  bool skip_unreachable = false;
 };
 
 int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
-  Diagnostics diag;
-  auto opened = open_stack(plan_request(stack), diag);
-  report_diagnostics(diag);
+  if (int code = need_terminal(f.yes, "destroy"); code != 0) return code;
+  auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
   Planned& p = *opened;
-  p.observed = observe(p.stack.name, p.fleet, stack.parallel);
+  auto lock = lock_and_observe(p, {stack.parallel, f.skip_unreachable, false, 0});
+  if (!lock.ok()) return report_error(lock.error());
   p.plan = destroy_plan(p.stack, p.observed, f.volumes);
   render_plan(std::cout, p.plan, p.observed);
+  if (int code = refuse_plan(p.plan, {f.skip_unreachable, true}); code != 0) return code;
   if (!p.plan.has_changes()) return 0;
-  if (!f.yes) {
-    if (!stdin_is_tty())
-      return report_error(Error{ErrorKind::kUsage, {}, "", "",
-                                "destroy needs confirmation and there is no terminal to ask on",
-                                "run `berth destroy --yes`"});
-    if (!confirm("Do you really want to remove everything above?")) return 1;
-  }
+  if (!confirmed(f.yes, p.plan, "Do you really want to remove everything above?")) return 1;
   ConsoleProgress progress(std::cerr);
   ApplyOptions options;
   options.max_parallel = stack.parallel;
   options.interrupted = interrupted;
-  auto report = apply_plan(p.stack, p.plan, p.fleet, options, progress);
-  if (!report.ok()) return report_error(report.error());
-  add_unreachable_hosts(p.observed, *report);
-  render_apply_report(std::cout, *report);
-  return apply_exit_code(*report);
+  ApplyReport report = apply_plan(p.stack, p.plan, p.fleet, options, progress);
+  finish_report(**lock, report);
+  add_unreachable_hosts(p.observed, report);
+  render_apply_report(std::cout, report);
+  return apply_exit_code(report);
 }
 
 }  // namespace
@@ -50,6 +45,8 @@ void add_destroy_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   sub->alias("down");
   sub->add_flag("-y,--yes", f->yes, "Do not ask for confirmation");
   sub->add_flag("-v,--volumes", f->volumes, "Also remove the stack's named volumes");
+  sub->add_flag("--skip-unreachable", f->skip_unreachable,
+                "Remove from the reachable hosts only");
   sub->callback([&stack, &exit_code, f] { exit_code = run_destroy(stack, *f); });
 }
 

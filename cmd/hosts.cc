@@ -23,7 +23,7 @@ struct HostRow {
 HostRow summarize(const ObservedHost& h) {
   HostRow row{&h, {}, 0};
   for (const auto& c : h.containers) {
-    if (c.state == "running" || c.state == "restarting") row.reserved += c.reserved;
+    if (counts_as_running(c)) row.reserved += c.reserved;
     if (!c.label(labels::kStack).empty()) ++row.replicas;
   }
   return row;

@@ -25,9 +25,7 @@ struct Target {
 };
 
 int run_logs(const StackOptions& stack, const LogsFlags& f) {
-  Diagnostics diag;
-  auto opened = open_stack(plan_request(stack), diag);
-  report_diagnostics(diag);
+  auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
   for (const auto& s : f.services) {
     if (!opened->stack.find_service(s))
@@ -49,7 +47,7 @@ int run_logs(const StackOptions& stack, const LogsFlags& f) {
   LogOptions options{f.follow, f.tail, f.timestamps};
   int failures = 0;
   // Every replica streams on its own thread so `--follow` interleaves them as they come.
-  parallel_for(targets.size(), static_cast<int>(targets.size()), [&](size_t k) {
+  Status all = parallel_for(targets.size(), static_cast<int>(targets.size()), [&](size_t k) {
     const Target& t = targets[k];
     std::string partial;
     auto sink = [&](int stream, const std::string& text) {
@@ -70,6 +68,7 @@ int run_logs(const StackOptions& stack, const LogsFlags& f) {
       std::cerr << "error: " << st.error().str() << "\n";
     }
   });
+  if (!all.ok()) return report_error(all.error());
   return failures ? 1 : 0;
 }
 

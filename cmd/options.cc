@@ -52,6 +52,13 @@ bool report_diagnostics(const Diagnostics& diag) {
   return !diag.errors.empty();
 }
 
+Result<Planned> open_reported(const PlanRequest& request) {
+  Diagnostics diag;
+  auto opened = open_stack(request, diag);
+  report_diagnostics(diag);
+  return opened;
+}
+
 int report_error(const Error& e) {
   std::cerr << "error: " << e.str() << "\n";
   return exit_code_for(e.kind);
@@ -70,7 +77,11 @@ bool confirm(const std::string& question) {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-void on_signal(int) { g_interrupted = true; }
+// The first signal asks the run to stop cleanly (finish or roll back the batch in progress,
+// release the locks); a second one stops at once, as kill -9 would: the next apply converges.
+void on_signal(int) {
+  if (g_interrupted.exchange(true)) _exit(130);
+}
 }  // namespace
 
 bool interrupted() { return g_interrupted; }

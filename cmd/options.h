@@ -30,6 +30,9 @@ PlanRequest plan_request(const StackOptions& options);
 
 // Prints every warning and error of diag to stderr; returns true if there were errors.
 bool report_diagnostics(const Diagnostics& diag);
+// Loads the stack and opens its fleet, printing every diagnostic: how every command that needs
+// the stack starts (engine/pipeline.h, open_stack).
+Result<Planned> open_reported(const PlanRequest& request);
 // Prints "error: <what>" (plus the hint) to stderr and returns the error's exit code.
 int report_error(const Error& error);
 

@@ -16,6 +16,7 @@ struct PlanFlags {
   bool detailed_exitcode = false;
   bool offline = false;
   bool allow_partial = false;
+  bool skip_unreachable = false;
   std::string out;
   std::string snapshot;
   std::string strategy;
@@ -37,13 +38,15 @@ int run_plan(const StackOptions& stack, const PlanFlags& f) {
     std::cout << plan_document(*planned).dump(2) << "\n";
   else
     render_plan(std::cout, planned->plan, planned->observed);
+  // A plan that cannot be applied is not saved: nothing could carry it out.
+  if (int code = refuse_plan(planned->plan, {f.skip_unreachable, f.allow_partial}); code != 0)
+    return code;
   if (!f.out.empty()) {
     SavedPlan saved{planned->plan, planned->stack, planned->fleet.inventory};
     if (Status st = write_saved_plan(f.out, saved); !st.ok()) return report_error(st.error());
     std::cerr << fmt::format("Saved the plan to {}; run `berth apply {}` to apply exactly it.\n",
                              f.out, f.out);
   }
-  if (int code = check_placeable(planned->plan, f.allow_partial); code != 0) return code;
   if (f.detailed_exitcode && planned->plan.has_changes()) return 2;
   return 0;
 }
@@ -66,6 +69,8 @@ void add_plan_command(CLI::App& app, StackOptions& stack, int& exit_code) {
       ->check(CLI::IsMember({"binpack", "spread"}));
   sub->add_flag("--allow-partial", f->allow_partial,
                 "Succeed even if some replicas cannot be placed");
+  sub->add_flag("--skip-unreachable", f->skip_unreachable,
+                "Plan for the reachable hosts only (otherwise an unreachable host fails the plan)");
   sub->callback([&stack, &exit_code, f] { exit_code = run_plan(stack, *f); });
 }
 

@@ -18,9 +18,7 @@ std::string ports_text(const ObservedContainer& c) {
 }
 
 int run_ps(const StackOptions& stack, bool json, bool all) {
-  Diagnostics diag;
-  auto opened = open_stack(plan_request(stack), diag);
-  report_diagnostics(diag);
+  auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
   Observed observed = observe(opened->stack.name, opened->fleet, stack.parallel);
   nlohmann::json rows = nlohmann::json::array();
@@ -40,7 +38,7 @@ int run_ps(const StackOptions& stack, bool json, bool all) {
     std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->name < b->name; });
     for (const ObservedContainer* cp : mine) {
       const ObservedContainer& c = *cp;
-      if (!all && c.state != "running" && c.state != "restarting") continue;
+      if (!all && !counts_as_running(c)) continue;
       if (json) {
         rows.push_back({{"name", c.name}, {"service", c.label(labels::kService)},
                         {"slot", c.label(labels::kSlot)}, {"host", h.name}, {"state", c.state},

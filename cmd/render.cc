@@ -82,11 +82,24 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
     for (const auto& u : plan.unplaced)
       out << fmt::format("  {} slot {}: {}\n", u.service, u.slot, u.reason);
   }
-  for (const ObservedHost& h : observed.hosts)
-    if (!h.reachable) out << fmt::format("unreachable: {}\n", h.error.str());
-  bool all_reachable = std::all_of(observed.hosts.begin(), observed.hosts.end(),
-                                   [](const ObservedHost& h) { return h.reachable; });
-  if (!plan.has_changes() && plan.unplaced.empty() && all_reachable)
+  if (!plan.unknown.empty()) {
+    out << "left alone (unknown: a host could not be observed):\n";
+    for (const auto& u : plan.unknown)
+      out << fmt::format("  {} slot {}: {}\n", u.service, u.slot, u.reason);
+  }
+  for (const UnreachableHost& h : plan.unreachable)
+    out << fmt::format("unreachable: {}\n", h.error);
+  for (const DataMove& m : plan.data_moves) {
+    std::string volumes;
+    for (const auto& v : m.volumes) volumes += (volumes.empty() ? "" : ", ") + v;
+    out << fmt::format(
+        "warning: {} slot {} moves from {} to {}; the data in volume{} {} stays on {} (berth "
+        "does not copy volumes): the new replica starts with what {} has\n",
+        m.service, m.slot, m.from_host, m.host, m.volumes.size() == 1 ? "" : "s", volumes,
+        m.from_host, m.host);
+  }
+  if (!plan.has_changes() && plan.unplaced.empty() && plan.unreachable.empty() &&
+      plan.blockers.empty())
     out << "No changes. The hosts match the stack.\n";
   out << summary_line(plan) << "\n";
 }
@@ -98,7 +111,10 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
     for (const auto& e : h.errors) out << fmt::format("  error: {}\n", e.str());
   }
   for (const auto& n : report.notes) out << "note: " << n << "\n";
-  if (report.interrupted) out << "Interrupted: the steps above were done; re-run to converge.\n";
+  for (const auto& e : report.errors) out << "error: " << e.str() << "\n";
+  if (report.interrupted)
+    out << "Interrupted: the steps above were done, the replacement in progress was rolled "
+           "back and the locks released; run apply again to converge.\n";
   if (!report.ok() && report.changes_done() == 0) {
     out << "Apply failed: nothing was changed.\n";
     return;
@@ -117,8 +133,10 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
     hosts.push_back({{"host", h.host}, {"ok", h.errors.empty()}, {"done", h.done},
                      {"errors", errors}});
   }
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : report.errors) errors.push_back(e.str());
   return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
-          {"notes", report.notes}};
+          {"notes", report.notes}, {"errors", errors}};
 }
 
 void ConsoleProgress::step(const std::string& host, const std::string& service,

@@ -9,9 +9,7 @@ namespace berth::cli {
 namespace {
 
 int run_snapshot(const StackOptions& stack, const std::string& out) {
-  Diagnostics diag;
-  auto opened = open_stack(plan_request(stack), diag);
-  report_diagnostics(diag);
+  auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
   Observed observed = observe(opened->stack.name, opened->fleet, stack.parallel);
   int unreachable = 0;

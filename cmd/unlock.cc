@@ -1,4 +1,6 @@
-// berth unlock: clear the stack's lock left on the hosts by a run that died.
+// berth unlock: clear the stack's lock left on the hosts by a run that died. It takes the lock
+// itself (a stale one is taken over), then releases it; a live run's lock is refused (exit 4)
+// unless --force.
 #include <iostream>
 
 #include "cmd/commands.h"
@@ -7,23 +9,28 @@
 namespace berth::cli {
 namespace {
 
-int run_unlock(const StackOptions& stack) {
-  Diagnostics diag;
-  auto opened = open_stack(plan_request(stack), diag);
-  report_diagnostics(diag);
+int run_unlock(const StackOptions& stack, bool force) {
+  auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
-  auto removed = force_unlock(opened->stack.name, opened->fleet, stack.parallel);
-  if (!removed.ok()) return report_error(removed.error());
-  if (removed->empty()) std::cout << "No lock was held on stack " << opened->stack.name << ".\n";
-  for (const auto& line : *removed) std::cout << "Removed the lock on " << line << "\n";
-  return 0;
+  auto lock = StackLock::acquire(opened->stack.name, opened->fleet,
+                                 {stack.parallel, /*skip_unreachable=*/true, force, 0});
+  if (!lock.ok()) return report_error(lock.error());
+  for (const auto& [host, e] : (*lock)->unreachable())
+    std::cerr << "warning: not unlocked: " << e.str() << "\n";
+  for (const auto& note : (*lock)->notes()) std::cout << "Removed: " << note << "\n";
+  if ((*lock)->notes().empty())
+    std::cout << "No other run held the lock of stack " << opened->stack.name << ".\n";
+  if (Status st = (*lock)->release(); !st.ok()) return report_error(st.error());
+  return (*lock)->unreachable().empty() ? 0 : 3;
 }
 
 }  // namespace
 
 void add_unlock_command(CLI::App& app, StackOptions& stack, int& exit_code) {
+  auto force = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand("unlock", "Remove a stale lock on the stack");
-  sub->callback([&stack, &exit_code] { exit_code = run_unlock(stack); });
+  sub->add_flag("--force", *force, "Also remove a lock whose holder still renews it");
+  sub->callback([&stack, &exit_code, force] { exit_code = run_unlock(stack, *force); });
 }
 
 }  // namespace berth::cli
