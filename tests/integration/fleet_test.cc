@@ -144,12 +144,20 @@ TEST_F(Fleet3, HostsCommandShowsEveryHost) {
   EXPECT_THAT(hosts.out, HasSubstr("zone=a"));
 }
 
-TEST_F(Fleet3, UnreachableHostIsReportedOthersAppliedRerunConverges) {
+TEST_F(Fleet3, UnreachableHostChangesNothingUnlessSkippedThenTheRerunConverges) {
+  ASSERT_EQ(berth({"apply", "--yes"}).exit_code, 0);
+  // A new version while h2 cannot be reached.
+  write_file(dir_ + "/compose.yaml", std::string(kSpread) + R"(    environment: {VERSION: "2"}
+)");
   lab_->stop_sshd("h2");
-  CommandResult apply = berth({"apply", "--yes", "--allow-partial"});
+  CommandResult strict = berth({"apply", "--yes"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
+  EXPECT_THAT(strict.err, HasSubstr("h2"));
+  EXPECT_THAT(strict.err, HasSubstr("nothing was changed"));
+  CommandResult apply = berth({"apply", "--yes", "--skip-unreachable"});
   EXPECT_EQ(apply.exit_code, 3) << apply.out << apply.err;
-  EXPECT_THAT(apply.out + apply.err, HasSubstr("h2"));
-  EXPECT_THAT(apply.out, HasSubstr("FAILED"));
+  EXPECT_THAT(apply.out, HasSubstr("host h2: FAILED"));
+  EXPECT_THAT(apply.out, HasSubstr("recreated fleet-"));
   EXPECT_THAT(on(lab_->hosts[0]), HasSubstr("fleet-web"));
   lab_->start_sshd("h2");
   CommandResult again = berth({"apply", "--yes"});

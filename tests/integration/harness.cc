@@ -1,10 +1,14 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,14 +49,15 @@ void lab_cmd(const Lab& lab, const char* what, const std::string& h) {
   if (r.exit_code != 0) throw std::runtime_error("lab " + std::string(what) + ": " + r.err);
 }
 
-}  // namespace
 
-CommandResult run(const std::vector<std::string>& argv, const std::string& cwd,
-                  const std::map<std::string, std::string>& env) {
+// Starts argv with stdin from /dev/null and stdout/stderr into fresh files; -1 on failure.
+int start(const std::vector<std::string>& argv, const std::string& cwd,
+          const std::map<std::string, std::string>& env, bool own_group, std::string& out_path,
+          std::string& err_path) {
   std::string base = fs::temp_directory_path() / ("berth-run-" + std::to_string(getpid()));
-  static int counter = 0;
-  std::string out_path = base + "-" + std::to_string(++counter) + ".out";
-  std::string err_path = out_path + ".err";
+  static std::atomic<int> counter{0};
+  out_path = base + "-" + std::to_string(++counter) + ".out";
+  err_path = out_path + ".err";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -70,19 +75,79 @@ CommandResult run(const std::vector<std::string>& argv, const std::string& cwd,
   envp.push_back(nullptr);
   for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid;
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data()) != 0) pid = -1;
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+CommandResult finish(int pid, const std::string& out_path, const std::string& err_path,
+                     int status = -1) {
   CommandResult r;
-  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data()) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
+  if (pid > 0) {
+    if (status < 0) waitpid(pid, &status, 0);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  posix_spawn_file_actions_destroy(&fa);
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   fs::remove(out_path);
   fs::remove(err_path);
   return r;
+}
+
+}  // namespace
+
+CommandResult run(const std::vector<std::string>& argv, const std::string& cwd,
+                  const std::map<std::string, std::string>& env) {
+  std::string out_path, err_path;
+  int pid = start(argv, cwd, env, false, out_path, err_path);
+  return finish(pid, out_path, err_path);
+}
+
+bool Spawned::exits_within(double seconds) {
+  if (status >= 0) return true;
+  return wait_until([&] { return pid <= 0 || waitpid(pid, &status, WNOHANG) == pid; }, seconds);
+}
+
+CommandResult Spawned::wait() { return finish(pid, out_path, err_path, status); }
+
+Spawned spawn_berth(const std::vector<std::string>& args, const std::string& cwd,
+                    bool own_group) {
+  std::vector<std::string> argv = {BERTH_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Spawned s;
+  s.pid = start(argv, cwd, {}, own_group, s.out_path, s.err_path);
+  return s;
+}
+
+bool wait_until(const std::function<bool()>& ready, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+std::vector<int> processes_with(const std::string& text) {
+  std::vector<int> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::string cmdline = slurp(entry.path() / "cmdline");
+    for (char& ch : cmdline)
+      if (ch == '\0') ch = ' ';
+    if (cmdline.find(text) != std::string::npos && std::stoi(name) != getpid())
+      out.push_back(std::stoi(name));
+  }
+  return out;
 }
 
 CommandResult run_berth(const std::vector<std::string>& args, const std::string& cwd,

@@ -2,6 +2,7 @@
 // binary, and the docker CLI against each lab host.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +44,25 @@ CommandResult run(const std::vector<std::string>& argv, const std::string& cwd =
 // Runs the built berth binary.
 CommandResult run_berth(const std::vector<std::string>& args, const std::string& cwd,
                         const std::map<std::string, std::string>& env = {});
+// A berth run in the background (to interrupt it, or to race two runs).
+struct Spawned {
+  int pid = -1;  // also its process group id when started with own_group
+  std::string out_path, err_path;
+  int status = -1;  // set once reaped
+  // Whether it exits within `seconds` (reaping it if so).
+  bool exits_within(double seconds);
+  // Waits for it to exit; returns its exit code (128 + signal when killed) and its output.
+  CommandResult wait();
+};
+Spawned spawn_berth(const std::vector<std::string>& args, const std::string& cwd,
+                    bool own_group = false);
+
+// Polls `ready` every 50 ms until it is true or `seconds` pass; returns whether it became true.
+bool wait_until(const std::function<bool()>& ready, double seconds);
+
+// PIDs of live processes whose command line contains `text` (berth's ssh children, say).
+std::vector<int> processes_with(const std::string& text);
+
 // Runs the docker CLI against a lab host's engine directly.
 CommandResult docker_on(const LabHost& host, const std::vector<std::string>& args);
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/apply.h"
@@ -69,9 +71,7 @@ struct World {
     SilentProgress progress;
     ApplyOptions options;
     options.health_timeout = 2'000'000'000;
-    auto report = apply_plan(stack, plan(stack), fleet, options, progress);
-    EXPECT_TRUE(report.ok()) << report.error().str();
-    return report.ok() ? *report : ApplyReport{};
+    return apply_plan(stack, plan(stack), fleet, options, progress);
   }
   std::vector<std::string> all_running() const {
     std::vector<std::string> out;
@@ -116,27 +116,50 @@ TEST(EngineApply, ScaleDownRemovesHighestSlots) {
 }
 
 TEST(EngineApply, SecondRunFailsFastOnLockNamingTheHolder) {
-  World world(1);
-  Stack stack = demo_stack();
+  World world(2);
   // Another run's lock: a lock volume whose holder is a live process on another machine.
   VolumeSpec lock;
   lock.name = "berth-lock-demo";
   (void)world.hosts[0]->create_volume(
-      lock, {{"io.berth.lock", "demo"}, {"io.berth.lock.id", "other"},
-             {"io.berth.lock.user", "alice"}, {"io.berth.lock.machine", "laptop-7"},
-             {"io.berth.lock.pid", "4242"}, {"io.berth.lock.since", "2026-11-22T10:00:00Z"}});
-  SilentProgress progress;
-  auto report = apply_plan(stack, world.plan(stack), world.fleet, {}, progress);
-  ASSERT_FALSE(report.ok());
-  EXPECT_EQ(report.error().kind, ErrorKind::kLock);
-  EXPECT_THAT(report.error().str(), HasSubstr("alice@laptop-7 (pid 4242)"));
-  EXPECT_TRUE(world.all_running().empty());
+      lock, {{"io.berth.lock", "demo"}, {"io.berth.lock.kind", "lock"},
+             {"io.berth.lock.id", "other"}, {"io.berth.lock.user", "alice"},
+             {"io.berth.lock.machine", "laptop-7"}, {"io.berth.lock.pid", "4242"},
+             {"io.berth.lock.since", "2026-11-22T10:00:00Z"}, {"io.berth.lock.ttl", "60"}});
+  auto held = StackLock::acquire("demo", world.fleet, {});
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.error().kind, ErrorKind::kLock);
+  EXPECT_THAT(held.error().str(), HasSubstr("alice@laptop-7 (pid 4242)"));
+  // The gate (h1) was held, so nothing was taken on h2 either.
+  EXPECT_EQ(world.hosts[1]->volumes.count("berth-lock-demo"), 0u);
 }
 
-TEST(EngineApply, LockIsReleasedAfterApply) {
-  World world(1);
-  world.apply(demo_stack());
+TEST(EngineApply, LockIsTakenOnEveryHostAndReleased) {
+  World world(3);
+  auto lock = StackLock::acquire("demo", world.fleet, {});
+  ASSERT_TRUE(lock.ok()) << lock.error().str();
+  for (auto* h : world.hosts) {
+    ASSERT_EQ(h->volumes.count("berth-lock-demo"), 1u) << h->host();
+    EXPECT_EQ(h->volumes["berth-lock-demo"].labels["io.berth.lock.pid"],
+              std::to_string(getpid()));
+  }
+  EXPECT_TRUE((*lock)->release().ok());
+  for (auto* h : world.hosts) EXPECT_EQ(h->volumes.count("berth-lock-demo"), 0u) << h->host();
+}
+
+TEST(EngineApply, AnUnreachableHostFailsTheLockUnlessSkipped) {
+  World world(2);
+  world.hosts[1]->down = true;
+  auto strict = StackLock::acquire("demo", world.fleet, {});
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error().kind, ErrorKind::kHost);
+  EXPECT_THAT(strict.error().message, HasSubstr("h2"));
   EXPECT_EQ(world.hosts[0]->volumes.count("berth-lock-demo"), 0u);
+  LockOptions skip;
+  skip.skip_unreachable = true;
+  auto lenient = StackLock::acquire("demo", world.fleet, skip);
+  ASSERT_TRUE(lenient.ok());
+  EXPECT_EQ((*lenient)->unreachable().size(), 1u);
+  EXPECT_EQ(world.hosts[0]->volumes.count("berth-lock-demo"), 1u);
 }
 
 TEST(EngineApply, FailedHostIsReportedAndOthersComplete) {
@@ -149,12 +172,11 @@ TEST(EngineApply, FailedHostIsReportedAndOthersComplete) {
   // h2 goes down after planning: its part fails, h1's part is done.
   world.hosts[1]->down = true;
   SilentProgress progress;
-  auto report = apply_plan(stack, plan, world.fleet, {}, progress);
-  ASSERT_TRUE(report.ok());
-  EXPECT_FALSE(report->ok());
-  ASSERT_EQ(report->hosts.size(), 2u);
-  EXPECT_TRUE(report->hosts[0].errors.empty());
-  EXPECT_FALSE(report->hosts[1].errors.empty());
+  ApplyReport report = apply_plan(stack, plan, world.fleet, {}, progress);
+  EXPECT_FALSE(report.ok());
+  ASSERT_EQ(report.hosts.size(), 2u);
+  EXPECT_TRUE(report.hosts[0].errors.empty());
+  EXPECT_FALSE(report.hosts[1].errors.empty());
   EXPECT_FALSE(world.hosts[0]->running().empty());
 }
 
@@ -167,15 +189,51 @@ TEST(EngineApply, FailedRolloutKeepsThePreviousReplica) {
   stack.services[0].spec.image = "busybox:bad";
   SilentProgress progress;
   ApplyOptions options;
-  auto report = apply_plan(stack, world.plan(stack), world.fleet, options, progress);
-  ASSERT_TRUE(report.ok());
-  EXPECT_FALSE(report->ok());
-  EXPECT_THAT(report->hosts[0].errors[0].str(), HasSubstr("kept the previous demo-db-1"));
+  ApplyReport report = apply_plan(stack, world.plan(stack), world.fleet, options, progress);
+  EXPECT_FALSE(report.ok());
+  ASSERT_FALSE(report.hosts[0].errors.empty());
+  EXPECT_THAT(report.hosts[0].errors[0].str(), HasSubstr("kept the previous demo-db-1"));
   EXPECT_THAT(world.all_running(), ElementsAre("demo-db-1", "demo-web-1", "demo-web-2"));
   for (auto& [id, c] : world.hosts[0]->containers)
     if (c.name == "demo-db-1") {
       EXPECT_EQ(c.image, "busybox");
     }
+}
+
+TEST(EngineApply, AReplicaLeftParkedByACrashedRunIsPutBack) {
+  World world(1);
+  Stack stack = demo_stack();
+  world.apply(stack);
+  // As a run killed between "rename aside" and "create the new one" leaves it.
+  for (auto& [id, c] : world.hosts[0]->containers)
+    if (c.name == "demo-web-1") {
+      c.name = "demo-web-1-berth-old";
+      c.state = "exited";
+    }
+  ApplyReport report = world.apply(stack);
+  EXPECT_TRUE(report.ok());
+  EXPECT_THAT(world.all_running(), ElementsAre("demo-db-1", "demo-web-1", "demo-web-2"));
+  EXPECT_FALSE(world.plan(stack).has_changes());
+}
+
+TEST(EngineApply, AnInterruptRollsBackTheReplacementInProgress) {
+  World world(1);
+  Stack stack = demo_stack();
+  world.apply(stack);
+  world.hosts[0]->images.push_back("busybox:slow");
+  world.hosts[0]->starting_image = "busybox:slow";  // never becomes healthy
+  stack.services[0].spec.image = "busybox:slow";
+  SilentProgress progress;
+  ApplyOptions options;
+  int polls = 0;
+  options.interrupted = [&] { return ++polls > 3; };
+  ApplyReport report = apply_plan(stack, world.plan(stack), world.fleet, options, progress);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_THAT(world.all_running(), ElementsAre("demo-db-1", "demo-web-1", "demo-web-2"));
+  for (auto& [id, c] : world.hosts[0]->containers) {
+    EXPECT_EQ(c.name.find("berth-old"), std::string::npos) << c.name;
+    if (c.name == "demo-db-1") EXPECT_EQ(c.image, "busybox");
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@ namespace berth::testing {
 namespace {
 
 bool matches(const std::map<std::string, std::string>& labels, const std::string& selector) {
+  if (selector.empty()) return true;  // like the engine: no filter lists everything
   auto eq = selector.find('=');
   if (eq == std::string::npos) return labels.count(selector) > 0;
   auto it = labels.find(selector.substr(0, eq));
@@ -82,7 +83,9 @@ Status FakeProvider::start_container(const std::string& id) {
   if (!c) return Error{ErrorKind::kHost, {}, host_, "", "no such container", ""};
   record("start " + c->name);
   c->state = "running";
-  c->health = c->image == unhealthy_image ? "unhealthy" : "";
+  c->health = c->image == unhealthy_image ? "unhealthy"
+              : c->image == starting_image ? "starting"
+                                           : "";
   return ok_status();
 }
 

@@ -20,6 +20,7 @@ class FakeProvider : public Provider {
   bool down = false;                  // every call fails like an unreachable host
   std::string fail_create_of;         // container name whose create fails
   std::string unhealthy_image;        // containers of this image report "unhealthy"
+  std::string starting_image;         // containers of this image stay "starting"
   std::vector<std::string> calls;     // "create demo-web-1", "start demo-web-1", ...
   std::map<std::string, ObservedContainer> containers;  // by id
   std::map<std::string, ObservedNetwork> networks;      // by name
