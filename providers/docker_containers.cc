@@ -155,7 +155,8 @@ Status DockerProvider::remove_network(const std::string& id) {
 }
 
 Result<std::vector<ObservedVolume>> DockerProvider::list_volumes(const std::string& label) {
-  auto r = call({"GET", "/volumes?filters=" + label_filter(label), "", "", {}});
+  std::string query = label.empty() ? "" : "?filters=" + label_filter(label);
+  auto r = call({"GET", "/volumes" + query, "", "", {}});
   if (!r.ok()) return r.error();
   json j = json::parse(r->body, nullptr, false);
   if (!j.is_object()) return bad_json(host_, "the volume list");

@@ -26,12 +26,19 @@ class ReadOnlyProvider : public Provider {
       if (c.id == id || c.name == id) return c;
     return refuse("inspect a container not in the snapshot");
   }
-  Result<std::vector<ObservedNetwork>> list_networks(const std::string&) override {
-    return state_.networks;
+  // The saved state holds the stack's networks and volumes, and only the names of the rest.
+  Result<std::vector<ObservedNetwork>> list_networks(const std::string& label) override {
+    std::vector<ObservedNetwork> out = state_.networks;
+    if (label.empty())
+      for (const auto& name : state_.other_networks) out.push_back({"", name, {}});
+    return out;
   }
   Result<std::vector<ObservedVolume>> list_volumes(const std::string& label) override {
     if (label.rfind("io.berth.lock", 0) == 0) return std::vector<ObservedVolume>{};
-    return state_.volumes;
+    std::vector<ObservedVolume> out = state_.volumes;
+    if (label.empty())
+      for (const auto& name : state_.other_volumes) out.push_back({name, {}, 0});
+    return out;
   }
   Result<std::string> create_container(const ContainerCreate&) override { return refuse("create"); }
   Status start_container(const std::string&) override { return refuse("start"); }
