@@ -139,10 +139,11 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
           {"notes", report.notes}, {"errors", errors}};
 }
 
-void ConsoleProgress::step(const std::string& host, const std::string& service,
-                           const std::string& text) {
+void ConsoleProgress::event(const Event& e) {
+  if (e.message.empty()) return;
   std::lock_guard<std::mutex> guard(mu_);
-  out_ << fmt::format("{:<10} {:<14} {}\n", host, service.empty() ? "-" : service, text)
+  out_ << fmt::format("{:<10} {:<14} {}\n", e.host.empty() ? "-" : e.host,
+                      e.service.empty() ? "-" : e.service, e.message)
        << std::flush;
 }
 

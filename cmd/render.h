@@ -20,12 +20,11 @@ std::string summary_line(const Plan& plan);
 void render_apply_report(std::ostream& out, const ApplyReport& report);
 nlohmann::json apply_report_json(const ApplyReport& report);
 
-// Progress lines "host  service  text" on stderr, one per step, thread-safe.
+// Progress lines "host  service  text" on stderr, one per event, thread-safe.
 class ConsoleProgress : public Progress {
  public:
   explicit ConsoleProgress(std::ostream& out) : out_(out) {}
-  void step(const std::string& host, const std::string& service,
-            const std::string& text) override;
+  void event(const Event& e) override;
 
  private:
   std::ostream& out_;

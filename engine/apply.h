@@ -15,19 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/events.h"
 #include "engine/fleet.h"
 #include "planner/model.h"
 #include "planner/plan.h"
 
 namespace berth {
 
-// Where progress goes (cmd/ renders it). Called from worker threads: implementations lock.
-class Progress {
- public:
-  virtual ~Progress() = default;
-  virtual void step(const std::string& host, const std::string& service,
-                    const std::string& text) = 0;
-};
 
 struct ApplyOptions {
   int max_parallel = 8;

@@ -23,7 +23,7 @@ using testing::FakeProvider;
 
 class SilentProgress : public Progress {
  public:
-  void step(const std::string&, const std::string&, const std::string&) override {}
+  void event(const Event&) override {}
 };
 
 Service service(const std::string& name, int replicas) {
