@@ -21,23 +21,12 @@ struct ApplyFlags {
   bool skip_unreachable = false;
   std::string strategy;
   int health_timeout = 120;
+  bool wait = false;
+  int wait_timeout = 300;
 };
 
-int carry_out(const Stack& stack, const Plan& plan, Fleet& fleet, const Observed& observed,
-              StackLock& lock, const ApplyFlags& f, int parallel) {
-  ConsoleProgress progress(std::cerr);
-  ApplyOptions options;
-  options.max_parallel = parallel;
-  options.health_timeout = static_cast<Nanos>(f.health_timeout) * 1'000'000'000;
-  options.interrupted = interrupted;
-  ApplyReport report = apply_plan(stack, plan, fleet, options, progress);
-  finish_report(lock, report);
-  add_unreachable_hosts(observed, report);
-  if (f.json)
-    std::cout << apply_report_json(report).dump(2) << "\n";
-  else
-    render_apply_report(std::cout, report);
-  return apply_exit_code(report);
+CarryOut carry_options(const ApplyFlags& f, int parallel) {
+  return {parallel, f.health_timeout, f.json, f.wait, f.wait_timeout};
 }
 
 int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
@@ -59,7 +48,8 @@ int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
   }
   if (int code = refuse_plan(saved->plan, {f.skip_unreachable, f.allow_partial}); code != 0)
     return code;
-  return carry_out(saved->stack, saved->plan, *fleet, observed, **lock, f, stack.parallel);
+  return carry_out(saved->stack, saved->plan, *fleet, observed, **lock,
+                   carry_options(f, stack.parallel));
 }
 
 int run_apply(const StackOptions& stack, const ApplyFlags& f) {
@@ -85,8 +75,8 @@ int run_apply(const StackOptions& stack, const ApplyFlags& f) {
     return apply_exit_code(nothing);
   }
   if (!confirmed(f.yes, plan, "Do you want to apply these changes?")) return 1;
-  return carry_out(planned->stack, plan, planned->fleet, planned->observed, **lock, f,
-                   stack.parallel);
+  return carry_out(planned->stack, plan, planned->fleet, planned->observed, **lock,
+                   carry_options(f, stack.parallel));
 }
 
 }  // namespace
@@ -106,6 +96,10 @@ void add_apply_command(CLI::App& app, StackOptions& stack, int& exit_code) {
       ->check(CLI::IsMember({"binpack", "spread"}));
   sub->add_option("--health-timeout", f->health_timeout,
                   "Seconds to wait for a replica to become healthy")
+      ->check(CLI::Range(1, 86400));
+  sub->add_flag("--wait", f->wait,
+                "Return only when every replica is healthy (exit 8 if --wait-timeout passes)");
+  sub->add_option("--wait-timeout", f->wait_timeout, "Seconds --wait waits at most")
       ->check(CLI::Range(1, 86400));
   sub->callback([&stack, &exit_code, f] { exit_code = run_apply(stack, *f); });
 }

@@ -26,15 +26,9 @@ int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
   if (int code = refuse_plan(p.plan, {f.skip_unreachable, true}); code != 0) return code;
   if (!p.plan.has_changes()) return 0;
   if (!confirmed(f.yes, p.plan, "Do you really want to remove everything above?")) return 1;
-  ConsoleProgress progress(std::cerr);
-  ApplyOptions options;
-  options.max_parallel = stack.parallel;
-  options.interrupted = interrupted;
-  ApplyReport report = apply_plan(p.stack, p.plan, p.fleet, options, progress);
-  finish_report(**lock, report);
-  add_unreachable_hosts(p.observed, report);
-  render_apply_report(std::cout, report);
-  return apply_exit_code(report);
+  CarryOut how;
+  how.parallel = stack.parallel;
+  return carry_out(p.stack, p.plan, p.fleet, p.observed, **lock, how);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "cmd/render.h"
+
 namespace berth::cli {
 
 Strategy parse_strategy(const std::string& name) {
@@ -62,6 +64,25 @@ bool confirmed(bool yes, const Plan& plan, const char* question) {
   return false;
 }
 
+int carry_out(const Stack& stack, const Plan& plan, Fleet& fleet, const Observed& observed,
+              StackLock& lock, const CarryOut& how) {
+  ConsoleProgress progress(std::cerr);
+  ApplyOptions options;
+  options.max_parallel = how.parallel;
+  options.health_timeout = static_cast<Nanos>(how.health_timeout_seconds) * 1'000'000'000;
+  options.interrupted = interrupted;
+  options.wait = how.wait;
+  options.wait_timeout = static_cast<Nanos>(how.wait_timeout_seconds) * 1'000'000'000;
+  ApplyReport report = apply_plan(stack, plan, fleet, options, progress);
+  finish_report(lock, report);
+  add_unreachable_hosts(observed, report);
+  if (how.json)
+    std::cout << apply_report_json(report).dump(2) << "\n";
+  else
+    render_apply_report(std::cout, report);
+  return apply_exit_code(report);
+}
+
 void finish_report(StackLock& lock, ApplyReport& report) {
   for (const std::string& n : lock.notes()) report.notes.push_back(n);
   if (Status st = lock.release(); !st.ok()) report.errors.push_back(st.error());
@@ -79,6 +100,11 @@ void add_unreachable_hosts(const Observed& observed, ApplyReport& report) {
 
 int apply_exit_code(const ApplyReport& report) {
   if (report.interrupted) return 130;
+  for (const auto& r : report.rollouts)
+    if (r.result == "rolled_back") return 6;
+  for (const auto& r : report.rollouts)
+    if (r.result == "paused") return 7;
+  if (report.wait_timed_out) return 8;
   if (report.ok()) return 0;
   return report.changes_done() > 0 ? 3 : 1;
 }

@@ -98,6 +98,7 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
         m.service, m.slot, m.from_host, m.host, m.volumes.size() == 1 ? "" : "s", volumes,
         m.from_host, m.host);
   }
+  for (const RolloutPlan& r : plan.rollouts) out << "rollout " << r.describe() << "\n";
   if (!plan.has_changes() && plan.unplaced.empty() && plan.unreachable.empty() &&
       plan.blockers.empty())
     out << "No changes. The hosts match the stack.\n";
@@ -110,6 +111,10 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
     out << fmt::format("host {}: {} ({} done)\n", h.host, status, h.done.size());
     for (const auto& e : h.errors) out << fmt::format("  error: {}\n", e.str());
   }
+  for (const auto& r : report.rollouts)
+    if (r.result != "completed" || !r.message.empty())
+      out << fmt::format("rollout of {}: {}{}\n", r.service, r.result,
+                         r.message.empty() ? "" : " (" + r.message + ")");
   for (const auto& n : report.notes) out << "note: " << n << "\n";
   for (const auto& e : report.errors) out << "error: " << e.str() << "\n";
   if (report.interrupted)
@@ -135,8 +140,12 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : report.errors) errors.push_back(e.str());
+  nlohmann::json rollouts = nlohmann::json::array();
+  for (const auto& r : report.rollouts)
+    rollouts.push_back({{"service", r.service}, {"result", r.result}, {"message", r.message},
+                        {"replicas", r.replicas}, {"failed", r.failed}});
   return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
-          {"notes", report.notes}, {"errors", errors}};
+          {"notes", report.notes}, {"errors", errors}, {"rollouts", rollouts}};
 }
 
 void ConsoleProgress::event(const Event& e) {

@@ -17,6 +17,8 @@ namespace berth {
 
 bool ApplyReport::ok() const {
   if (interrupted || !errors.empty()) return false;
+  for (const auto& r : rollouts)
+    if (r.result != "completed") return false;
   for (const auto& h : hosts)
     if (!h.errors.empty()) return false;
   return true;
@@ -43,7 +45,12 @@ bool ApplyRun::host_failed(const std::string& host) {
 void ApplyRun::fail(const std::string& host, Error e) {
   int i = host_index(host);
   if (e.host.empty()) e.host = host;
-  progress.step(host, e.service, "failed: " + e.message);
+  Event ev;
+  ev.kind = EventKind::kHostFailed;
+  ev.host = host;
+  ev.service = e.service;
+  ev.message = "failed: " + e.message;
+  emit(ev);
   std::lock_guard<std::mutex> guard(mu);
   failed[i] = 1;
   reports[i].errors.push_back(std::move(e));
@@ -53,6 +60,11 @@ void ApplyRun::check(const Status& st) {
   if (st.ok()) return;
   std::lock_guard<std::mutex> guard(mu);
   errors.push_back(st.error());
+}
+
+void ApplyRun::outcome(RolloutOutcome o) {
+  std::lock_guard<std::mutex> guard(mu);
+  rollouts.push_back(std::move(o));
 }
 
 void ApplyRun::done(const std::string& host, const std::string& service,
@@ -204,14 +216,7 @@ void apply_service(ApplyRun& run, const Service& s) {
     }
   }
   run_changes(run, direct, run.options.max_parallel);
-  size_t batch = s.update_config.parallelism > 0 ? s.update_config.parallelism : rolling.size();
-  for (size_t at = 0; at < rolling.size() && !run.stop_requested(); at += batch) {
-    std::vector<const Change*> slice(rolling.begin() + at,
-                                     rolling.begin() + std::min(rolling.size(), at + batch));
-    run_changes(run, slice, static_cast<int>(slice.size()));
-    if (s.update_config.delay > 0 && at + batch < rolling.size())
-      std::this_thread::sleep_for(std::chrono::nanoseconds(s.update_config.delay));
-  }
+  if (!rolling.empty() && !run.stop_requested()) roll_service(run, s, rolling);
 }
 
 void remove_unused_infra(ApplyRun& run) {
@@ -224,6 +229,26 @@ void remove_unused_infra(ApplyRun& run) {
     if (!st.ok()) return run.fail(r.host, st.error());
     run.done(r.host, "", fmt::format("removed {} {}", infra_kind(r), r.name));
   }));
+}
+
+// apply --wait: every placed replica healthy (or running, with no health check), all within
+// wait_timeout.
+bool wait_all_healthy(ApplyRun& run) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::nanoseconds(run.options.wait_timeout);
+  for (const Service& s : run.stack.services) {
+    Nanos left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     deadline - std::chrono::steady_clock::now())
+                     .count();
+    Status st = wait_for_service(run, s.name, "service_healthy", std::max<Nanos>(left, 1));
+    if (!st.ok()) {
+      if (st.error().kind != ErrorKind::kInterrupted)
+        run.check(Error{ErrorKind::kHost, {}, st.error().host, s.name,
+                        "--wait: " + st.error().message, st.error().hint});
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -246,8 +271,10 @@ ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
   if (!run.stop_requested()) remove_unused_infra(run);
 
   ApplyReport report;
+  if (options.wait && !run.stop_requested()) report.wait_timed_out = !wait_all_healthy(run);
   report.interrupted = run.stop_requested();
   report.errors = std::move(run.errors);
+  report.rollouts = std::move(run.rollouts);
   for (size_t i : hosts) report.hosts.push_back(std::move(run.reports[i]));
   return report;
 }

@@ -28,6 +28,10 @@ struct ApplyOptions {
   Nanos health_timeout = 120'000'000'000;  // per wait for a healthy/completed dependency
   std::string commit;                      // recorded in io.berth.commit (sync)
   std::function<bool()> interrupted;       // polled between steps; true stops the run
+  // apply --wait: at the end, every placed replica must become healthy (or running, without a
+  // health check) within wait_timeout.
+  bool wait = false;
+  Nanos wait_timeout = 300'000'000'000;
 };
 
 struct HostReport {
@@ -36,11 +40,21 @@ struct HostReport {
   std::vector<Error> errors;      // empty = everything planned for this host was done
 };
 
+// How a service's rollout ended (docs/rollouts.md).
+struct RolloutOutcome {
+  std::string service;
+  std::string result;   // completed | paused | rolled_back | failed
+  std::string message;  // one line: why it paused, failed or rolled back
+  int replicas = 0, failed = 0;
+};
+
 struct ApplyReport {
   std::vector<HostReport> hosts;  // every host the plan touched, in inventory order
   std::vector<std::string> notes;
   std::vector<Error> errors;  // not tied to one host (an internal error, the lock's release)
+  std::vector<RolloutOutcome> rollouts;  // every service that had replacements
   bool interrupted = false;
+  bool wait_timed_out = false;  // with ApplyOptions::wait
   bool ok() const;
   int changes_done() const;
 };

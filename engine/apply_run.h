@@ -32,18 +32,45 @@ struct ApplyRun {
   // Keeps an error that is not one host's (a worker that threw).
   void check(const Status& st);
   bool stop_requested() const { return options.interrupted && options.interrupted(); }
+  void emit(Event e) { berth::emit(progress, std::move(e)); }
+  void outcome(RolloutOutcome o);
+  std::vector<RolloutOutcome> rollouts;  // guarded by mu
 };
 
-// Carries out one replica change on its host(s). Errors name the host and service.
+// Carries out a create, an in-place update or a removal on its host. Errors name the host and
+// service. Recreates and moves go through roll_service.
 Status run_change(ApplyRun& run, const Change& change);
+
+// Replaces the service's replicas (recreates and moves) in batches, per its update_config:
+// start-first or stop-first (Change::stop_first), health + monitor per replica, delay between
+// batches, failure_action (rollback | pause | continue) beyond max_failure_ratio
+// (engine/rollout.cc, docs/rollouts.md).
+void roll_service(ApplyRun& run, const Service& s, const std::vector<const Change*>& rolling);
+
+// Pieces shared by the steps (engine/apply_steps.cc).
+Error with_context(Error e, const std::string& host, const std::string& service);
+Nanos stop_timeout(const Service* s);
+// Creates and starts the replica of `c` on c.host under `name`; returns the new container's id.
+Result<std::string> start_replica(ApplyRun& run, const Service& s, const Change& c,
+                                  const std::string& name, const std::string& prev_spec);
+Status remove_replica(Provider& p, const std::string& id, Nanos timeout);
 
 // Waits until every placed replica of `service` meets `condition` (service_healthy: health
 // "healthy", or running with no health check; service_completed_successfully: exited 0;
-// service_started: running), up to options.health_timeout.
-Status wait_for_service(ApplyRun& run, const std::string& service, const std::string& condition);
+// service_started: running), up to `timeout` (0: options.health_timeout) for each replica.
+Status wait_for_service(ApplyRun& run, const std::string& service, const std::string& condition,
+                        Nanos timeout = 0);
 
 // Waits until one container is healthy (or running, with no health check). Used by rollouts.
 Status wait_container_ready(ApplyRun& run, const std::string& host, const std::string& service,
                             const std::string& id);
+
+// Then watches it for `monitor`: it must keep running, not restart, not turn unhealthy.
+Status monitor_container(ApplyRun& run, const std::string& host, const std::string& service,
+                         const std::string& id, Nanos monitor);
+
+// What a failed replica said last: its last health-check output and its last log lines, one
+// line ("" when there is nothing).
+std::string failure_detail(Provider& p, const std::string& id);
 
 }  // namespace berth

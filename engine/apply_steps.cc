@@ -1,6 +1,5 @@
-// One replica change at a time: create, update in place, replace (recreate/move) with rollback,
-// remove. Replacement keeps the old container, renamed, until the new one is ready, so a failed
-// rollout can put it back without knowing how it was made.
+// One replica change at a time: create, update in place, remove; and the pieces replacements
+// share (engine/rollout.cc does recreates and moves).
 #include <fmt/format.h>
 
 #include "engine/apply_run.h"
@@ -8,7 +7,6 @@
 #include "engine/cross_host.h"
 
 namespace berth {
-namespace {
 
 Error with_context(Error e, const std::string& host, const std::string& service) {
   if (e.host.empty()) e.host = host;
@@ -41,6 +39,8 @@ Status remove_replica(Provider& p, const std::string& id, Nanos timeout) {
   if (Status st = p.stop_container(id, timeout); !st.ok()) return st;
   return p.remove_container(id, true);
 }
+
+namespace {
 
 Status create(ApplyRun& run, const Service& s, const Change& c) {
   auto id = start_replica(run, s, c, c.container, "");
@@ -79,72 +79,6 @@ Status update(ApplyRun& run, const Service& s, const Change& c) {
   return ok_status();
 }
 
-// Puts the old replica back as it was after a failed or interrupted replacement; says what
-// could not be undone.
-std::string roll_back(ApplyRun& run, const Change& c, const std::string& old_host,
-                      const Result<std::string>& fresh, bool renamed, Nanos timeout) {
-  std::string problems;
-  auto note = [&](const char* what, const Status& st) {
-    if (!st.ok()) problems += fmt::format("; could not {}: {}", what, st.error().message);
-  };
-  Provider& old_p = run.provider(old_host);
-  if (fresh.ok()) note("remove the new replica", remove_replica(run.provider(c.host), *fresh, timeout));
-  if (renamed) note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
-  note("start the old replica", old_p.start_container(c.container_id));
-  return problems;
-}
-
-// Recreate (same host) or move (from_host -> host), ordered per update_config.order. The old
-// replica is parked aside under parked_name() until the new one is ready, so a failure (or an
-// interrupt) can put it back without knowing how it was made.
-Status replace(ApplyRun& run, const Service& s, const Change& c) {
-  const bool move = c.action == Action::kMove;
-  const std::string old_host = move ? c.from_host : c.host;
-  Provider& old_p = run.provider(old_host);
-  auto old = old_p.inspect_container(c.container_id);
-  if (!old.ok()) return with_context(old.error(), old_host, s.name);
-  const std::string prev_spec = old->label(labels::kSpec);
-  const std::string parked = parked_name(c.container);
-  // A move always starts the new replica first: the old host keeps serving until then.
-  const bool start_first = move || s.update_config.order == "start-first";
-  // Parked already by a run that stopped half-way: it keeps that name until it is removed.
-  const bool rename = !move && old->name != parked;
-  Nanos timeout = stop_timeout(&s);
-
-  if (!start_first)
-    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok())
-      return with_context(st.error(), old_host, s.name);
-  if (rename)
-    if (Status st = old_p.rename_container(c.container_id, parked); !st.ok()) {
-      if (!start_first) (void)old_p.start_container(c.container_id);
-      return with_context(st.error(), old_host, s.name);
-    }
-
-  auto fresh = start_replica(run, s, c, c.container, prev_spec);
-  Status ready = fresh.ok() ? wait_container_ready(run, c.host, s.name, *fresh)
-                            : Status(fresh.error());
-  if (!ready.ok() && (s.update_config.failure_action != "continue" || run.stop_requested())) {
-    std::string problems = roll_back(run, c, old_host, fresh, rename || old->name == parked,
-                                     timeout);
-    Error e = with_context(ready.error(), c.host, s.name);
-    if (problems.empty())
-      e.message += fmt::format("; kept the previous {} running ({})", c.container,
-                               run.stop_requested()                          ? "interrupted"
-                               : s.update_config.failure_action == "rollback" ? "rolled back"
-                                                                              : "rollout paused");
-    else
-      e.message += "; the rollback is incomplete" + problems;
-    return e;
-  }
-  if (Status st = remove_replica(old_p, c.container_id, timeout); !st.ok())
-    return with_context(st.error(), old_host, s.name);
-  if (move)
-    run.done(c.host, s.name, fmt::format("moved {} from {}", c.container, c.from_host));
-  else
-    run.done(c.host, s.name, fmt::format("recreated {}", c.container));
-  return ready.ok() ? ok_status() : Status(with_context(ready.error(), c.host, s.name));
-}
-
 Status remove(ApplyRun& run, const Change& c) {
   const Service* s = run.stack.find_service(c.service);
   Status st = remove_replica(run.provider(c.host), c.container_id, stop_timeout(s));
@@ -165,7 +99,8 @@ Status run_change(ApplyRun& run, const Change& c) {
   switch (c.action) {
     case Action::kCreate: return create(run, *s, c);
     case Action::kUpdate: return update(run, *s, c);
-    default: return replace(run, *s, c);
+    default: return Error{ErrorKind::kInternal, {}, c.host, c.service,
+                          "a replacement reached run_change; it goes through the rollout", ""};
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "planner/model_json.h"
 #include "planner/spec.h"
 
 namespace berth {
@@ -26,6 +27,7 @@ std::map<std::string, std::string> berth_labels(const Stack& stack, const Servic
       {labels::kSpecHash, spec_hash(canonical)},
       {labels::kSpec, canonical.dump()},
       {labels::kReserve, reserve.dump()},
+      {labels::kModel, container_spec_to_json(service.spec).dump()},
       // Compose's own labels, so `docker compose ls/ps` users recognise the containers.
       {"com.docker.compose.project", stack.name},
       {"com.docker.compose.service", service.name},

@@ -225,7 +225,8 @@ inline constexpr const char* kService = "io.berth.service";
 inline constexpr const char* kSlot = "io.berth.slot";
 inline constexpr const char* kSpecHash = "io.berth.spec-hash";
 inline constexpr const char* kSpec = "io.berth.spec";
-inline constexpr const char* kPrevSpec = "io.berth.prev-spec";
+inline constexpr const char* kPrevSpec = "io.berth.prev-spec";  // the model it replaced
+inline constexpr const char* kModel = "io.berth.model";  // this replica's whole ContainerSpec
 inline constexpr const char* kReserve = "io.berth.reserve";
 inline constexpr const char* kCommit = "io.berth.commit";
 inline constexpr const char* kNetwork = "io.berth.network";  // stack key of a network
@@ -245,6 +246,8 @@ struct ObservedContainer {
   Resources reserved;  // berth's reserve label, else MemoryReservation/limits
   std::string restart;
   std::vector<int> published_ports;  // host ports bound
+  int restart_count = 0;             // how often the engine restarted it (inspect)
+  std::string health_output;         // the last health check's output (inspect), trimmed
 
   // Convenience accessors over labels ("" when absent).
   std::string label(const char* key) const;

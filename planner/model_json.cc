@@ -72,7 +72,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, address, labels, rol
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Inventory, hosts, file)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedContainer, id, name, image, labels,
                                                 state, health, exit_code, limits, reserved,
-                                                restart, published_ports)
+                                                restart, published_ports, restart_count,
+                                                health_output)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedNetwork, id, name, labels)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedVolume, name, labels, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedHost, name, reachable, error,
@@ -101,6 +102,16 @@ Result<Stack> stack_from_json(const nlohmann::json& doc) { return read<Stack>(do
 nlohmann::json inventory_to_json(const Inventory& inventory) { return inventory; }
 Result<Inventory> inventory_from_json(const nlohmann::json& doc) {
   return read<Inventory>(doc, "inventory");
+}
+nlohmann::json container_spec_to_json(const ContainerSpec& spec) {
+  nlohmann::json j = spec;
+  // Where each port and mount was written says nothing about what runs: keep labels short.
+  for (auto* list : {&j["ports"], &j["mounts"]})
+    for (auto& item : *list) item.erase("location");
+  return j;
+}
+Result<ContainerSpec> container_spec_from_json(const nlohmann::json& doc) {
+  return read<ContainerSpec>(doc, "container spec");
 }
 nlohmann::json observed_to_json(const Observed& observed) { return observed; }
 Result<Observed> observed_from_json(const nlohmann::json& doc) {

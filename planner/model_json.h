@@ -1,5 +1,5 @@
-// JSON forms of the model, for saved plans (`berth plan --out`) and snapshots (`berth
-// snapshot`). (API pinned by the lead; the diff helper owns the implementation.)
+// JSON forms of the model, for saved plans (`berth plan --out`), snapshots (`berth snapshot`)
+// and the io.berth.model label (a replica's whole spec, which `berth rollback` returns to).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,6 +13,8 @@ nlohmann::json stack_to_json(const Stack& stack);
 Result<Stack> stack_from_json(const nlohmann::json& doc);
 nlohmann::json inventory_to_json(const Inventory& inventory);
 Result<Inventory> inventory_from_json(const nlohmann::json& doc);
+nlohmann::json container_spec_to_json(const ContainerSpec& spec);
+Result<ContainerSpec> container_spec_from_json(const nlohmann::json& doc);
 nlohmann::json observed_to_json(const Observed& observed);
 Result<Observed> observed_from_json(const nlohmann::json& doc);
 

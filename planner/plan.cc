@@ -169,6 +169,7 @@ Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResu
   plan_infra(stack, observed, plan);
   check_plan(stack, observed, plan);
   sort_changes(plan.changes);
+  plan.rollouts = plan_rollouts(stack, observed, plan.changes);
   return plan;
 }
 

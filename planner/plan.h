@@ -10,6 +10,7 @@
 
 #include "planner/model.h"
 #include "planner/placement.h"
+#include "planner/rollout.h"
 
 namespace berth {
 
@@ -36,6 +37,8 @@ struct Change {
   // Removals only: a container left by a run that stopped half-way (a replica parked aside, a
   // second copy of a slot). Leftovers go first, before anything needs their names.
   bool leftover = false;
+  // Replacements only: the old container stops before the new one starts (planner/rollout.h).
+  bool stop_first = false;
 };
 
 // A replica that moves away from the data of its named volumes, which stays behind on
@@ -85,6 +88,7 @@ struct Plan {
   // What makes the plan impossible to apply as it is (a name taken by a container berth does not
   // own, two inventory hosts that are one engine): `plan` reports them and exits 1.
   std::vector<Error> blockers;
+  std::vector<RolloutPlan> rollouts;  // how each service with replacements rolls
   PlanSummary summary;
 
   bool has_changes() const { return summary.total_changes() > 0; }

@@ -65,6 +65,7 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
     if (c.action == Action::kMove) j["from_host"] = c.from_host;
     if (!c.container_id.empty()) j["container_id"] = c.container_id;
     if (c.leftover) j["leftover"] = true;
+    if (c.stop_first) j["stop_first"] = true;
     changes.push_back(j);
   }
   json resources = json::array();
@@ -87,6 +88,15 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
   for (const auto& m : plan.data_moves)
     data_moves.push_back({{"service", m.service}, {"slot", m.slot}, {"from_host", m.from_host},
                           {"host", m.host}, {"volumes", m.volumes}});
+  json rollouts = json::array();
+  for (const auto& r : plan.rollouts)
+    rollouts.push_back({{"service", r.service}, {"replicas", r.replicas},
+                        {"batch_size", r.batch_size}, {"batches", r.batches},
+                        {"order", r.update.order}, {"monitor", format_duration(r.update.monitor)},
+                        {"delay", format_duration(r.update.delay)},
+                        {"failure_action", r.update.failure_action},
+                        {"max_failure_ratio", r.update.max_failure_ratio},
+                        {"stop_first_slots", r.stop_first_slots}, {"text", r.describe()}});
   json blockers = json::array();
   for (const auto& e : plan.blockers)
     blockers.push_back({{"host", e.host}, {"service", e.service}, {"message", e.message},
@@ -109,6 +119,7 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
           {"unreachable", unreachable},
           {"data_moves", data_moves},
           {"blockers", blockers},
+          {"rollouts", rollouts},
           {"summary", summary}};
 }
 
@@ -136,6 +147,7 @@ Result<Plan> plan_from_json(const json& doc) {
     change.container = str(c, "container");
     change.container_id = str(c, "container_id");
     change.leftover = flag(c, "leftover");
+    change.stop_first = flag(c, "stop_first");
     for (const json& f : list(c, "fields"))
       change.fields.push_back({str(f, "path"), str(f, "old"), str(f, "new"),
                                flag(f, "sensitive")});

@@ -1,5 +1,7 @@
 #include "providers/docker_api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -211,6 +213,14 @@ ObservedContainer container_from_inspect(const json& j) {
   c.state = s(state, "Status");
   c.exit_code = static_cast<int>(n(state, "ExitCode"));
   c.health = s(member(state, "Health"), "Status");
+  c.restart_count = static_cast<int>(n(j, "RestartCount"));
+  const json& log = member(member(state, "Health"), "Log");
+  if (log.is_array() && !log.empty()) {
+    c.health_output = s(log.back(), "Output");
+    while (!c.health_output.empty() && std::isspace(static_cast<unsigned char>(c.health_output.back())))
+      c.health_output.pop_back();
+    if (c.health_output.size() > 2000) c.health_output = c.health_output.substr(0, 2000) + "...";
+  }
   const json& host = member(j, "HostConfig");
   c.limits.nano_cpus = n(host, "NanoCpus");
   if (!c.limits.nano_cpus && n(host, "CpuPeriod") > 0 && n(host, "CpuQuota") > 0 &&

@@ -62,7 +62,7 @@ class Safety : public ::testing::Test {
     berth({"destroy", "--yes", "--volumes"});
     for (const auto& h : lab_->hosts) {
       docker_on(h, {"rm", "-f", "play-web-1", "play-web-1-berth-old", "stranger"});
-      docker_on(h, {"volume", "rm", "-f", "berth-lock-play"});
+      docker_on(h, {"volume", "prune", "-f", "--filter", "label=io.berth.lock=play"});
     }
   }
   std::vector<std::string> with_lab(std::vector<std::string> args,
@@ -89,6 +89,13 @@ class Safety : public ::testing::Test {
     }
     return n;
   }
+  // Whether the stack's lock volume itself is on a host (takeover markers may stay a while).
+  bool locked_on(const LabHost& h) {
+    std::istringstream in(docker_on(h, {"volume", "ls", "-q"}).out);
+    for (std::string line; std::getline(in, line);)
+      if (line == "berth-lock-play") return true;
+    return false;
+  }
   bool parked_anywhere() {
     for (const auto& h : lab_->hosts)
       if (names_on(h).find("-berth-old") != std::string::npos) return true;
@@ -106,7 +113,7 @@ class Safety : public ::testing::Test {
     for (const auto& h : lab_->hosts) {
       std::istringstream in(names_on(h, "running"));
       for (std::string line; std::getline(in, line);) running += !line.empty();
-      EXPECT_THAT(docker_on(h, {"volume", "ls", "-q"}).out, Not(HasSubstr("berth-lock-play")));
+      EXPECT_FALSE(locked_on(h)) << h.name;
     }
     EXPECT_EQ(running, 6);
   }
@@ -171,6 +178,7 @@ services:
   ASSERT_EQ(berth({"apply", "--yes"}).exit_code, 0);
   ASSERT_THAT(names_on(lab_->hosts[0]), HasSubstr("play-web"));  // binpack fills h1 first
   std::string drained = inventory_with_drain("h1");
+  const std::string since = std::to_string(time(nullptr) - 1);
   CommandResult apply = berth({"apply", "--yes"}, drained);
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   EXPECT_THAT(apply.out, HasSubstr("> move"));
@@ -180,7 +188,8 @@ services:
   // h1 was removed, by the engines' own event times.
   auto times = [&](const LabHost& h, const std::string& event) {
     std::map<std::string, long long> at;
-    std::istringstream in(docker_on(h, {"events", "--since", "0", "--until", "now", "--filter",
+    std::string now = std::to_string(time(nullptr) + 1);
+    std::istringstream in(docker_on(h, {"events", "--since", since, "--until", now, "--filter",
                                         "event=" + event, "--filter", "label=io.berth.stack=play",
                                         "--format", "{{.Actor.Attributes.name}} {{.TimeNano}}"})
                               .out);
@@ -306,8 +315,7 @@ TEST_F(Interrupted, SigintRollsBackTheBatchReleasesTheLockAndExits130) {
     EXPECT_THAT(r.out, HasSubstr("Interrupted"));
     EXPECT_FALSE(parked_anywhere()) << "batch " << batch;
     EXPECT_EQ(count_everywhere("label=io.berth.service=web"), 6);
-    for (const auto& h : lab_->hosts)
-      EXPECT_THAT(docker_on(h, {"volume", "ls", "-q"}).out, Not(HasSubstr("berth-lock-play")));
+    for (const auto& h : lab_->hosts) EXPECT_FALSE(locked_on(h)) << h.name;
   }
   CommandResult again = berth({"apply", "--yes"});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -356,20 +364,31 @@ TEST_F(Safety, TwoAppliesOfDifferentVersionsOneWinsNeverAMix) {
 
 TEST_F(Safety, ALockWhoseHolderDiedOnAnotherMachineExpires) {
   write_file(dir_ + "/compose.yaml", kDb);
-  docker_on(lab_->hosts[0],
-            {"volume", "create", "--label", "io.berth.lock=play", "--label",
-             "io.berth.lock.kind=lock", "--label", "io.berth.lock.id=deadbeef", "--label",
-             "io.berth.lock.user=ci", "--label", "io.berth.lock.machine=elsewhere", "--label",
-             "io.berth.lock.pid=4242", "--label", "io.berth.lock.since=2026-12-01T00:00:00Z",
-             "--label", "io.berth.lock.ttl=3", "berth-lock-play"});
+  auto lock_by = [&](const std::string& id, const std::string& ttl) {
+    docker_on(lab_->hosts[0], {"volume", "rm", "-f", "berth-lock-play"});
+    auto r = docker_on(lab_->hosts[0],
+                       {"volume", "create", "--label", "io.berth.lock=play", "--label",
+                        "io.berth.lock.kind=lock", "--label", "io.berth.lock.id=" + id, "--label",
+                        "io.berth.lock.user=ci", "--label", "io.berth.lock.machine=elsewhere",
+                        "--label", "io.berth.lock.pid=4242", "--label",
+                        "io.berth.lock.since=2026-12-01T00:00:00Z", "--label",
+                        "io.berth.lock.ttl=" + ttl, "berth-lock-play"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  // A holder on another machine whose lease is fresh: never taken.
+  lock_by("alive", "3600");
   CommandResult held = berth({"apply", "--yes"});
   EXPECT_EQ(held.exit_code, 4) << held.out << held.err;
   EXPECT_THAT(held.err, HasSubstr("ci@elsewhere (pid 4242)"));
+  EXPECT_THAT(berth({"unlock"}).exit_code, 4);
+  // One that died: its lease (2 s) runs out, and the next apply takes over, no unlock needed.
+  lock_by("deadbeef", "2");
   CommandResult later;
-  EXPECT_TRUE(wait_until([&] { return (later = berth({"apply", "--yes"})).exit_code != 4; }, 30));
+  EXPECT_TRUE(wait_until([&] { return (later = berth({"apply", "--yes"})).exit_code != 4; }, 60));
   EXPECT_EQ(later.exit_code, 0) << later.out << later.err;
   EXPECT_THAT(later.out, HasSubstr("took over the lock of stack play on h1"));
   EXPECT_THAT(later.out, HasSubstr("last renewed"));
+  EXPECT_FALSE(locked_on(lab_->hosts[0]));
 }
 
 TEST_F(Safety, TwoInventoryNamesForOneEngineAreRefused) {

@@ -33,6 +33,7 @@ Service service(const std::string& name, int replicas) {
   s.spec.image = "busybox";
   s.spec.networks = {"default"};
   s.reservations.memory = 64LL << 20;
+  s.update_config.monitor = 0;  // the fake's replicas are healthy at once
   return s;
 }
 
@@ -191,8 +192,9 @@ TEST(EngineApply, FailedRolloutKeepsThePreviousReplica) {
   ApplyOptions options;
   ApplyReport report = apply_plan(stack, world.plan(stack), world.fleet, options, progress);
   EXPECT_FALSE(report.ok());
-  ASSERT_FALSE(report.hosts[0].errors.empty());
-  EXPECT_THAT(report.hosts[0].errors[0].str(), HasSubstr("kept the previous demo-db-1"));
+  ASSERT_EQ(report.rollouts.size(), 1u);
+  EXPECT_EQ(report.rollouts[0].result, "paused");  // Swarm's default failure_action
+  EXPECT_THAT(report.rollouts[0].message, HasSubstr("demo-db-1 is unhealthy"));
   EXPECT_THAT(world.all_running(), ElementsAre("demo-db-1", "demo-web-1", "demo-web-2"));
   for (auto& [id, c] : world.hosts[0]->containers)
     if (c.name == "demo-db-1") {

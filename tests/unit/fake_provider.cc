@@ -83,7 +83,8 @@ Status FakeProvider::start_container(const std::string& id) {
   if (!c) return Error{ErrorKind::kHost, {}, host_, "", "no such container", ""};
   record("start " + c->name);
   c->state = "running";
-  c->health = c->image == unhealthy_image ? "unhealthy"
+  c->health = c->image == unhealthy_image && (unhealthy_names.empty() || unhealthy_names.count(c->name))
+                  ? "unhealthy"
               : c->image == starting_image ? "starting"
                                            : "";
   return ok_status();

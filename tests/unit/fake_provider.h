@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ class FakeProvider : public Provider {
   std::string fail_create_of;         // container name whose create fails
   std::string unhealthy_image;        // containers of this image report "unhealthy"
   std::string starting_image;         // containers of this image stay "starting"
+  std::set<std::string> unhealthy_names;  // containers of these names (and unhealthy_image) report "unhealthy"
   std::vector<std::string> calls;     // "create demo-web-1", "start demo-web-1", ...
   std::map<std::string, ObservedContainer> containers;  // by id
   std::map<std::string, ObservedNetwork> networks;      // by name

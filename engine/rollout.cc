@@ -1,0 +1,244 @@
+// Rolling replacement of one service's replicas (docs/rollouts.md), after Swarm's update_config:
+// batches of `parallelism` counted across hosts, start-first or stop-first per replica
+// (Change::stop_first, planner/rollout.h), each new replica healthy and then still healthy
+// for `monitor`, `delay` between batches; failures beyond `max_failure_ratio` pause, roll back
+// or are let through per `failure_action`. The old container is parked aside
+// (parked_name(), planner/model.h) until its replacement is confirmed, and with
+// failure_action: rollback kept, stopped, until the whole service is, so a rollback restores
+// exactly what ran, with no pull.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "engine/apply_run.h"
+#include "engine/parallel.h"
+
+namespace berth {
+namespace {
+
+// One replacement's state, for the rollback of the whole service.
+struct Replaced {
+  const Change* change = nullptr;
+  std::string old_host;
+  bool renamed = false;   // the old container was renamed to parked_name()
+  std::string fresh_id;   // the new container, "" when it was never created
+  bool failed = false;    // the new replica failed its health check or its monitor
+  bool restored = false;  // the old replica was put back (the new one removed)
+  bool kept_old = false;  // the old container stays parked, stopped, for a rollback
+  std::string why;        // when failed: what went wrong, its health output and last logs
+};
+
+Event replica_event(EventKind kind, const Change& c, std::string message) {
+  Event e;
+  e.kind = kind;
+  e.host = c.host;
+  e.service = c.service;
+  e.slot = c.slot;
+  e.container = c.container;
+  e.message = std::move(message);
+  return e;
+}
+
+// Puts the old replica back: the new one removed, the old renamed back and running; with
+// `start_first`, the old one runs again before the new one goes. Returns what could not be
+// undone ("" when all went well).
+std::string put_back(ApplyRun& run, const Service& s, Replaced& r, bool start_first) {
+  const Change& c = *r.change;
+  std::string problems;
+  auto note = [&](const char* what, const Status& st) {
+    if (!st.ok()) problems += fmt::format("; could not {}: {}", what, st.error().message);
+  };
+  Nanos timeout = stop_timeout(&s);
+  Provider& old_p = run.provider(r.old_host);
+  if (start_first) note("start the old replica", old_p.start_container(c.container_id));
+  if (!r.fresh_id.empty())
+    note("remove the new replica", remove_replica(run.provider(c.host), r.fresh_id, timeout));
+  if (r.renamed) note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
+  if (!start_first) note("start the old replica", old_p.start_container(c.container_id));
+  r.restored = problems.empty();
+  return problems;
+}
+
+// Replaces one replica. On failure the old one is put back unless failure_action is
+// `continue` (and the run is not interrupted).
+void replace_one(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
+  const Change& c = *r.change;
+  const bool move = c.action == Action::kMove;
+  r.old_host = move ? c.from_host : c.host;
+  Provider& old_p = run.provider(r.old_host);
+  Nanos timeout = stop_timeout(&s);
+  auto fail = [&](Error e) {
+    run.fail(e.host.empty() ? c.host : e.host, with_context(std::move(e), c.host, s.name));
+  };
+  auto old = old_p.inspect_container(c.container_id);
+  if (!old.ok()) return fail(old.error());
+  if (c.stop_first)
+    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok()) return fail(st.error());
+  // A replica parked by a run that stopped half-way keeps that name until it is removed.
+  if (!move && old->name != parked_name(c.container)) {
+    if (Status st = old_p.rename_container(c.container_id, parked_name(c.container)); !st.ok()) {
+      if (c.stop_first) (void)old_p.start_container(c.container_id);
+      return fail(st.error());
+    }
+  }
+  r.renamed = !move;
+  auto fresh = start_replica(run, s, c, c.container, old->label(labels::kModel));
+  if (fresh.ok()) {
+    r.fresh_id = *fresh;
+    run.emit(replica_event(EventKind::kReplicaStarted, c, "started " + c.container));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Status ready = fresh.ok() ? wait_container_ready(run, c.host, s.name, *fresh) : fresh.error();
+  if (ready.ok())
+    ready = monitor_container(run, c.host, s.name, *fresh, s.update_config.monitor);
+  if (!ready.ok()) {
+    r.failed = true;
+    Event e = replica_event(EventKind::kReplicaFailed, c, ready.error().message);
+    if (fresh.ok()) e.detail = failure_detail(run.provider(c.host), *fresh);
+    r.why = e.message + (e.detail.empty() ? "" : "; " + e.detail);
+    run.emit(e);
+    if (s.update_config.failure_action != "continue" || run.stop_requested()) {
+      if (std::string problems = put_back(run, s, r, !c.stop_first); !problems.empty()) {
+        Error err = ready.error();
+        err.message += "; the rollback of this replica is incomplete" + problems;
+        fail(err);
+      }
+      return;
+    }
+  } else {
+    Event e = replica_event(EventKind::kReplicaHealthy, c, c.container + " is healthy");
+    e.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started)
+                       .count();
+    run.emit(e);
+  }
+  // Confirmed (or let through with `continue`): the old one goes, or waits stopped for the end.
+  Status gone = keep_old && !r.failed ? old_p.stop_container(c.container_id, timeout)
+                                      : remove_replica(old_p, c.container_id, timeout);
+  if (!gone.ok()) return fail(gone.error());
+  r.kept_old = keep_old && !r.failed;
+  run.done(c.host, s.name,
+           move ? fmt::format("moved {} from {}", c.container, c.from_host)
+                : fmt::format("recreated {}", c.container));
+}
+
+// Every replica replaced in this run goes back to what ran before, per rollback_config.
+void roll_back_service(ApplyRun& run, const Service& s, std::vector<Replaced>& done,
+                       const std::string& why) {
+  Event start;
+  start.kind = EventKind::kRollbackStarted;
+  start.service = s.name;
+  start.message = "rolling back " + s.name + ": " + why;
+  run.emit(start);
+  std::vector<Replaced*> todo;
+  for (Replaced& r : done)
+    if (r.kept_old) todo.push_back(&r);
+  const UpdateConfig& rb = s.rollback_config;
+  size_t batch = rb.parallelism > 0 ? static_cast<size_t>(rb.parallelism) : todo.size();
+  for (size_t at = 0; at < todo.size(); at += batch) {
+    size_t n = std::min(batch, todo.size() - at);
+    run.check(parallel_for(n, static_cast<int>(n), [&](size_t k) {
+      Replaced& r = *todo[at + k];
+      bool start_first = rb.order == "start-first" && !r.change->stop_first;
+      if (std::string problems = put_back(run, s, r, start_first); !problems.empty())
+        run.fail(r.change->host, Error{ErrorKind::kHost, {}, r.change->host, s.name,
+                                       "rollback of " + r.change->container + " is incomplete" +
+                                           problems,
+                                       ""});
+      else
+        run.done(r.change->host, s.name, "rolled back " + r.change->container);
+    }));
+    if (rb.delay > 0 && at + batch < todo.size())
+      std::this_thread::sleep_for(std::chrono::nanoseconds(rb.delay));
+  }
+  Event end;
+  end.kind = EventKind::kRollbackFinished;
+  end.service = s.name;
+  end.message = s.name + " is back on its previous spec";
+  run.emit(end);
+}
+
+// The replacements that were confirmed: their parked old containers can go now.
+void remove_kept(ApplyRun& run, const Service& s, std::vector<Replaced>& done) {
+  run.check(parallel_for(done.size(), run.options.max_parallel, [&](size_t k) {
+    Replaced& r = done[k];
+    if (!r.kept_old) return;
+    Status st = run.provider(r.old_host).remove_container(r.change->container_id, true);
+    if (!st.ok()) run.fail(r.old_host, with_context(st.error(), r.old_host, s.name));
+  }));
+}
+
+}  // namespace
+
+void roll_service(ApplyRun& run, const Service& s, const std::vector<const Change*>& rolling) {
+  const UpdateConfig& u = s.update_config;
+  const bool keep_old = u.failure_action == "rollback";
+  const size_t batch = u.parallelism > 0 ? static_cast<size_t>(u.parallelism) : rolling.size();
+  const int batches = static_cast<int>((rolling.size() + batch - 1) / batch);
+  std::vector<Replaced> done(rolling.size());
+  RolloutOutcome outcome{s.name, "completed", "", static_cast<int>(rolling.size()), 0};
+  for (size_t at = 0, b = 1; at < rolling.size(); at += batch, ++b) {
+    if (run.stop_requested()) break;
+    size_t n = std::min(batch, rolling.size() - at);
+    Event e;
+    e.kind = EventKind::kBatchStarted;
+    e.service = s.name;
+    e.batch = static_cast<int>(b);
+    e.batches = batches;
+    for (size_t k = 0; k < n; ++k) e.slots.push_back(rolling[at + k]->slot);
+    e.message = fmt::format("batch {}/{} of {}", b, batches, s.name);
+    run.emit(e);
+    run.check(parallel_for(n, static_cast<int>(n), [&](size_t k) {
+      Replaced& r = done[at + k];
+      r.change = rolling[at + k];
+      if (run.host_failed(r.change->host) ||
+          (!r.change->from_host.empty() && run.host_failed(r.change->from_host)))
+        return;
+      replace_one(run, s, r, keep_old);
+    }));
+    outcome.failed = 0;
+    for (size_t k = 0; k < at + n; ++k) outcome.failed += done[k].failed;
+    double ratio = static_cast<double>(outcome.failed) / static_cast<double>(rolling.size());
+    if (outcome.failed > 0 && ratio > u.max_failure_ratio && u.failure_action != "continue") {
+      std::string why;
+      for (size_t k = 0; k < at + n && why.empty(); ++k)
+        if (done[k].failed) why = done[k].why;
+      if (u.failure_action == "rollback") {
+        roll_back_service(run, s, done, why);
+        outcome.result = "rolled_back";
+        outcome.message = fmt::format("{}; every replica is back on the previous spec", why);
+      } else {
+        outcome.result = "paused";
+        outcome.message = fmt::format(
+            "{}; the rollout stopped after batch {}/{}, every replica runs (the rest on the "
+            "previous spec); apply again to resume",
+            why, b, batches);
+        Event p;
+        p.kind = EventKind::kPaused;
+        p.service = s.name;
+        p.message = "rollout of " + s.name + " paused: " + outcome.message;
+        run.emit(p);
+        remove_kept(run, s, done);
+      }
+      return run.outcome(outcome);
+    }
+    if (u.delay > 0 && at + batch < rolling.size() && !run.stop_requested())
+      std::this_thread::sleep_for(std::chrono::nanoseconds(u.delay));
+  }
+  if (run.stop_requested()) {
+    // Interrupted between batches: what was confirmed stays, the rest keeps the old spec.
+    outcome.result = "interrupted";
+  } else if (outcome.failed > 0) {
+    outcome.result = u.failure_action == "continue" ? "completed" : "failed";
+    outcome.message = fmt::format("{} of {} replicas failed and were {}", outcome.failed,
+                                  rolling.size(),
+                                  u.failure_action == "continue" ? "kept (failure_action: continue)"
+                                                                 : "put back on the previous spec");
+  }
+  remove_kept(run, s, done);
+  run.outcome(outcome);
+}
+
+}  // namespace berth
