@@ -1,4 +1,5 @@
-// berth config / berth validate: the normalized stack, or just the check.
+// berth config / berth validate: the stack as `docker compose config` prints it
+// (docs/config.md), or just the check.
 #include <iostream>
 
 #include "cmd/commands.h"
@@ -11,10 +12,14 @@ int run_config(const StackOptions& stack, bool json) {
   auto loaded = load_checked(plan_request(stack).load, diag);
   report_diagnostics(diag);
   if (!loaded.ok()) return report_error(loaded.error());
-  if (json)
-    std::cout << render_config_json(*loaded).dump(2) << "\n";
-  else
+  if (!json) {
     std::cout << render_config_yaml(*loaded);
+    return 0;
+  }
+  // A value that is not UTF-8 (from a latin-1 .env, say) is printed with U+FFFD, not thrown.
+  std::cout << render_config_json(*loaded).dump(2, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace)
+            << "\n";
   return 0;
 }
 
@@ -35,8 +40,8 @@ int run_validate(const StackOptions& stack) {
 
 void add_config_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   auto json = std::make_shared<bool>(false);
-  CLI::App* sub = app.add_subcommand("config", "Print the normalized stack");
-  sub->add_flag("--json", *json, "JSON instead of YAML");
+  CLI::App* sub = app.add_subcommand("config", "Print the stack as `docker compose config` does");
+  sub->add_flag("--json", *json, "JSON instead of YAML (as `docker compose config --format json`)");
   sub->callback([&stack, &exit_code, json] { exit_code = run_config(stack, *json); });
 }
 

@@ -143,6 +143,14 @@ struct UpdateConfig {
   std::string order = "stop-first";  // stop-first | start-first
 };
 
+// A service's use of a top-level secret or config, as Compose prints it (target "" = not
+// given; a secret's default /run/secrets/<source> is filled in). What runs is the read-only
+// bind mount the loader also puts in ContainerSpec::mounts; this is kept for `berth config`.
+struct FileObjectRef {
+  std::string source;  // key in Stack::secrets / Stack::configs
+  std::string target;
+};
+
 enum class ServiceMode { kReplicated, kGlobal };
 
 struct Service {
@@ -159,6 +167,8 @@ struct Service {
   std::vector<Dependency> depends_on;
   std::vector<std::string> profiles;
   SourceLocation location;  // where the service's key is
+  std::vector<FileObjectRef> secrets;  // also delivered as mounts in spec.mounts
+  std::vector<FileObjectRef> configs;
 };
 
 struct NetworkSpec {
@@ -183,6 +193,13 @@ struct VolumeSpec {
   SourceLocation location;
 };
 
+// A top-level secret or config with `file:`, the only kind berth delivers.
+struct FileObjectSpec {
+  std::string key;
+  std::string name;  // "<stack>_<key>" unless `name:`
+  std::string file;  // absolute path on the machine running berth
+};
+
 enum class Strategy { kBinpack, kSpread };
 
 // The desired state: a normalized, interpolated, merged stack. Services are sorted by name.
@@ -194,6 +211,8 @@ struct Stack {
   std::vector<NetworkSpec> networks;  // includes "default" when any service uses it
   std::vector<VolumeSpec> volumes;
   Strategy strategy = Strategy::kBinpack;
+  std::vector<FileObjectSpec> secrets;  // sorted by key
+  std::vector<FileObjectSpec> configs;
 
   const Service* find_service(const std::string& name) const;
 };

@@ -58,15 +58,18 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PlacementSpec, constraints, spre
                                                 max_replicas_per_node)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpdateConfig, parallelism, delay,
                                                 failure_action, monitor, max_failure_ratio, order)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileObjectRef, source, target)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Service, name, spec, build, container_name, mode,
                                                 replicas, reservations, placement, update_config,
-                                                rollback_config, depends_on, profiles, location)
+                                                rollback_config, depends_on, profiles, location,
+                                                secrets, configs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkSpec, key, name, driver, driver_opts,
                                                 labels, external, internal, attachable, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeSpec, key, name, driver, driver_opts,
                                                 labels, external, location)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileObjectSpec, key, name, file)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Stack, name, project_dir, files, services,
-                                                networks, volumes, strategy)
+                                                networks, volumes, strategy, secrets, configs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, address, labels, role, capacity,
                                                 socket, drain, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Inventory, hosts, file)

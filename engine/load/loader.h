@@ -35,8 +35,9 @@ Stack load_stack(const LoadOptions& options, Diagnostics& diag);
 // read; two hosts with the same address (same user, host, port and socket for ssh; same path
 // for unix) are an error naming both.
 Inventory load_inventory(const std::string& path, Diagnostics& diag);
-// `berth config` output: YAML (every string quoted) and JSON.
+// `berth config` output: the document `docker compose config` prints (docs/config.md), as
+// YAML (every string value quoted) and as JSON. Secret-looking env values are masked.
 std::string render_config_yaml(const Stack& stack);
-nlohmann::json render_config_json(const Stack& stack);
+nlohmann::ordered_json render_config_json(const Stack& stack);
 
 }  // namespace berth

@@ -1,6 +1,8 @@
 // A service's volumes:, secrets: and configs:.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/load/normalize.h"
 
 namespace berth::load {
@@ -72,35 +74,56 @@ void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerS
 }
 
 void normalize_file_refs(Context& c, const Node& list, const Node& top, const char* kind,
-                         ContainerSpec& spec) {
+                         Service& s) {
   if (!list.is_seq()) return fail(c, list.location, fmt::format("'{}' must be a list", kind));
+  const bool secret = std::string(kind) == "secrets";
   const Node* declared = top.find(kind);
   for (const Node& item : list.items) {
-    std::string name, target;
+    FileObjectRef ref;
     if (item.is_map()) {
-      if (const Node* s = item.find("source")) name = as_string(c, *s, "source").value_or("");
-      if (const Node* t = item.find("target")) target = as_string(c, *t, "target").value_or("");
+      if (const Node* n = item.find("source")) ref.source = as_string(c, *n, "source").value_or("");
+      if (const Node* n = item.find("target")) ref.target = as_string(c, *n, "target").value_or("");
     } else {
-      name = as_string(c, item, kind).value_or("");
+      ref.source = as_string(c, item, kind).value_or("");
     }
-    const Node* def = declared ? declared->find(name) : nullptr;
+    const Node* def = declared ? declared->find(ref.source) : nullptr;
     if (!def) {
-      fail(c, item.location, fmt::format("{} '{}' is not declared at the top level", kind, name));
+      fail(c, item.location,
+           fmt::format("{} '{}' is not declared at the top level", kind, ref.source));
       continue;
     }
     const Node* file = def->is_map() ? def->find("file") : nullptr;
     if (!file) {
       warn(c, item.location, fmt::format("{} '{}' has no `file:`; only file {} are supported",
-                                         kind, name, kind));
+                                         kind, ref.source, kind));
       continue;
     }
-    std::string default_target = std::string(kind) == "secrets" ? "/run/secrets/" + name : "/" + name;
-    if (target.empty()) target = default_target;
-    else if (target[0] != '/' && std::string(kind) == "secrets") target = "/run/secrets/" + target;
-    MountSpec m{"bind", resolve_path(c, as_string(c, *file, "file").value_or("")), target, true,
+    // Compose's defaults: a secret lands in /run/secrets/, a config at /<name>.
+    if (secret && ref.target.empty()) ref.target = "/run/secrets/" + ref.source;
+    std::string mounted = ref.target.empty() ? "/" + ref.source : ref.target;
+    if (secret && mounted[0] != '/') mounted = "/run/secrets/" + mounted;
+    MountSpec m{"bind", resolve_path(c, as_string(c, *file, "file").value_or("")), mounted, true,
                 item.location};
-    spec.mounts.push_back(m);
+    s.spec.mounts.push_back(m);
+    (secret ? s.secrets : s.configs).push_back(ref);
   }
+}
+
+std::vector<FileObjectSpec> read_file_objects(Context& c, const Node& top, const char* kind,
+                                              const std::string& stack) {
+  std::vector<FileObjectSpec> out;
+  const Node* section = top.find(kind);
+  if (!section || !section->is_map()) return out;
+  for (const auto& [key, def] : section->fields) {
+    // Without a usable `file:` it is not deliverable: each service using it says so.
+    const Node* file = def.is_map() ? def.find("file") : nullptr;
+    if (!file || !file->is_scalar()) continue;
+    FileObjectSpec f{key, stack + "_" + key, resolve_path(c, file->scalar)};
+    if (const Node* n = def.find("name"); n && n->is_scalar()) f.name = n->scalar;
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.key < b.key; });
+  return out;
 }
 
 }  // namespace berth::load

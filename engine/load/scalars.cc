@@ -90,6 +90,41 @@ std::optional<Nanos> parse_duration(const std::string& text) {
   return static_cast<Nanos>(std::llround(total));
 }
 
+namespace {
+
+// Appends the `digits` low decimal digits of v as a fraction (".5", none when all are zero,
+// trailing zeros dropped, as Go does) and returns what is left of v.
+uint64_t take_fraction(uint64_t v, int digits, std::string& fraction) {
+  std::string kept;
+  bool nonzero_seen = false;
+  for (int i = 0; i < digits; ++i, v /= 10) {
+    nonzero_seen = nonzero_seen || v % 10 != 0;
+    if (nonzero_seen) kept.insert(kept.begin(), static_cast<char>('0' + v % 10));
+  }
+  if (!kept.empty()) fraction = "." + kept;
+  return v;
+}
+
+}  // namespace
+
+std::string format_duration(Nanos d) {
+  if (d == 0) return "0s";
+  uint64_t u = d < 0 ? -static_cast<uint64_t>(d) : static_cast<uint64_t>(d);
+  std::string sign = d < 0 ? "-" : "", fraction;
+  if (u < 1'000) return sign + std::to_string(u) + "ns";
+  if (u < 1'000'000'000) {
+    bool micro = u < 1'000'000;
+    uint64_t whole = take_fraction(u, micro ? 3 : 6, fraction);
+    return sign + std::to_string(whole) + fraction + (micro ? "µs" : "ms");
+  }
+  uint64_t seconds = take_fraction(u, 9, fraction);
+  std::string out = std::to_string(seconds % 60) + fraction + "s";
+  uint64_t minutes = seconds / 60;
+  if (minutes > 0) out = std::to_string(minutes % 60) + "m" + out;
+  if (minutes >= 60) out = std::to_string(minutes / 60) + "h" + out;
+  return sign + out;
+}
+
 std::optional<NanoCpus> parse_cpus(const std::string& text) {
   double n = 0;
   size_t used = parse_decimal(text, 0, n);

@@ -13,6 +13,9 @@ namespace berth::load {
 std::optional<Bytes> parse_bytes(const std::string& text);
 // Go syntax: "1m30s", "500ms", "1h", "10s", "1.5s", "2us". nullopt when malformed.
 std::optional<Nanos> parse_duration(const std::string& text);
+// The inverse, as Go's time.Duration.String() writes it (and so `docker compose config`):
+// "1m30s", "1h0m0s", "500ms", "1.5s", "2µs", "0s".
+std::string format_duration(Nanos d);
 // Decimal integer, optional sign. nullopt when malformed or out of range.
 std::optional<int64_t> parse_int(const std::string& text);
 // "0.5", "2" -> NanoCPUs.

@@ -168,6 +168,8 @@ Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string
 void normalize_resources(Context& c, const Node& top, Stack& stack) {
   stack.networks = read_resources<NetworkSpec>(c, top.find("networks"), stack.name, "networks");
   stack.volumes = read_resources<VolumeSpec>(c, top.find("volumes"), stack.name, "volumes");
+  stack.secrets = read_file_objects(c, top, "secrets", stack.name);
+  stack.configs = read_file_objects(c, top, "configs", stack.name);
   bool uses_default = std::any_of(stack.services.begin(), stack.services.end(), [](auto& s) {
     return std::count(s.spec.networks.begin(), s.spec.networks.end(), "default") > 0;
   });

@@ -235,11 +235,11 @@ TEST(Config, YamlRereadsWithTheSameValues) {
   Stack s = load(d, {}, diag);
   ASSERT_TRUE(diag.ok());
   YAML::Node back = YAML::Load(render_config_yaml(s));
-  auto env = back["services"]["a"]["spec"]["environment"];
+  auto env = back["services"]["a"]["environment"];
   EXPECT_EQ(env["FLAG"].Tag(), "!");
   EXPECT_EQ(env["FLAG"].as<std::string>(), "yes");
   EXPECT_EQ(env["CODE"].as<std::string>(), "0123");
-  EXPECT_EQ(render_config_json(s)["services"]["a"]["spec"]["environment"]["E"], "1e3");
+  EXPECT_EQ(render_config_json(s)["services"]["a"]["environment"]["E"], "1e3");
 }
 
 }  // namespace

@@ -1,0 +1,250 @@
+// One service of `berth config`, in the shape and key order of Compose v2's ServiceConfig
+// (docs/config.md). Only what the model holds is printed; defaults the model cannot tell from
+// "not written" (restart: no, replicas: 1, update_config's defaults) are left out.
+#include <algorithm>
+
+#include "engine/load/render_config.h"
+#include "engine/load/scalars.h"
+#include "planner/spec.h"
+
+namespace berth::render {
+namespace {
+
+template <class T>
+void put_nonempty(Doc& d, const char* key, const T& v) {
+  if (!v.empty()) d[key] = v;
+}
+
+Doc masked_map(const std::map<std::string, std::string>& values) {
+  Doc out = Doc::object();
+  for (const auto& [k, v] : values) out[k] = is_secret_name(k) && !v.empty() ? kMasked : v;
+  return out;
+}
+
+// The bind mounts that deliver the service's secrets and configs: printed under `secrets:` /
+// `configs:`, as the user wrote them, not as volumes.
+bool delivers_file_object(const Stack& stack, const Service& s, const MountSpec& m) {
+  if (m.type != "bind" || !m.read_only) return false;
+  auto used = [&](const std::vector<FileObjectRef>& refs, const std::vector<FileObjectSpec>& defs) {
+    return std::any_of(refs.begin(), refs.end(), [&](const FileObjectRef& r) {
+      return std::any_of(defs.begin(), defs.end(),
+                         [&](auto& d) { return d.key == r.source && d.file == m.source; });
+    });
+  };
+  return used(s.secrets, stack.secrets) || used(s.configs, stack.configs);
+}
+
+Doc build_doc(const BuildSpec& b) {
+  Doc d = {{"context", b.context},
+           {"dockerfile", b.dockerfile.empty() ? "Dockerfile" : b.dockerfile}};
+  if (!b.args.empty()) d["args"] = masked_map(b.args);
+  put_nonempty(d, "target", b.target);
+  return d;
+}
+
+Doc healthcheck_doc(const HealthcheckSpec& h) {
+  Doc d = Doc::object();
+  put_nonempty(d, "test", h.test);
+  if (h.timeout) d["timeout"] = duration_value(h.timeout);
+  if (h.interval) d["interval"] = duration_value(h.interval);
+  if (h.retries) d["retries"] = h.retries;
+  if (h.start_period) d["start_period"] = duration_value(h.start_period);
+  // `test: [NONE]` already says it; Compose prints `disable` only when it was written.
+  if (h.disable && (h.test.empty() || h.test[0] != "NONE")) d["disable"] = true;
+  return d;
+}
+
+Doc ports_doc(const std::vector<PortSpec>& ports) {
+  Doc out = Doc::array();
+  for (const PortSpec& p : ports) {
+    Doc d = {{"mode", "ingress"}};
+    put_nonempty(d, "host_ip", p.host_ip);
+    d["target"] = p.container_port;
+    if (p.host_port) d["published"] = std::to_string(p.host_port);  // a string in Compose v2
+    d["protocol"] = p.protocol;
+    out.push_back(d);
+  }
+  return out;
+}
+
+Doc volumes_doc(const Stack& stack, const Service& s) {
+  Doc out = Doc::array();
+  for (const MountSpec& m : s.spec.mounts) {
+    if (delivers_file_object(stack, s, m)) continue;
+    Doc d = {{"type", m.type}};
+    put_nonempty(d, "source", m.source);
+    d["target"] = m.target;
+    if (m.read_only) d["read_only"] = true;
+    if (m.type == "bind") d["bind"] = {{"create_host_path", true}};
+    if (m.type == "volume") d["volume"] = Doc::object();
+    out.push_back(d);
+  }
+  return out;
+}
+
+Doc resources_doc(const Resources& r) {
+  Doc d = Doc::object();
+  if (r.nano_cpus) d["cpus"] = cpus_value(r.nano_cpus);
+  if (r.memory) d["memory"] = bytes_value(r.memory);
+  if (r.pids) d["pids"] = r.pids;
+  return d;
+}
+
+// Only the settings that differ from the model's defaults (the loader does not record which
+// ones were written).
+Doc update_doc(const UpdateConfig& u) {
+  const UpdateConfig def;
+  Doc d = Doc::object();
+  if (u.parallelism != def.parallelism) d["parallelism"] = u.parallelism;
+  if (u.delay != def.delay) d["delay"] = duration_value(u.delay);
+  if (u.failure_action != def.failure_action) d["failure_action"] = u.failure_action;
+  if (u.monitor != def.monitor) d["monitor"] = duration_value(u.monitor);
+  if (u.max_failure_ratio != def.max_failure_ratio) d["max_failure_ratio"] = u.max_failure_ratio;
+  if (u.order != def.order) d["order"] = u.order;
+  return d;
+}
+
+Doc placement_doc(const PlacementSpec& p) {
+  Doc d = Doc::object();
+  for (const Constraint& c : p.constraints) d["constraints"].push_back(c.str());
+  for (const std::string& key : p.spread) d["preferences"].push_back({{"spread", key}});
+  if (p.max_replicas_per_node) d["max_replicas_per_node"] = p.max_replicas_per_node;
+  return d;
+}
+
+Doc deploy_doc(const Service& s) {
+  Doc d = Doc::object();
+  if (s.mode == ServiceMode::kGlobal)
+    d["mode"] = "global";
+  else if (s.replicas != 1)
+    d["replicas"] = s.replicas;
+  if (Doc u = update_doc(s.update_config); !u.empty()) d["update_config"] = u;
+  if (Doc u = update_doc(s.rollback_config); !u.empty()) d["rollback_config"] = u;
+  Doc resources = Doc::object();
+  if (Doc l = resources_doc(s.spec.limits); !l.empty()) resources["limits"] = l;
+  if (Doc r = resources_doc(s.reservations); !r.empty()) resources["reservations"] = r;
+  if (!resources.empty()) d["resources"] = resources;
+  if (Doc p = placement_doc(s.placement); !p.empty()) d["placement"] = p;
+  return d;
+}
+
+Doc depends_on_doc(const std::vector<Dependency>& deps) {
+  Doc d = Doc::object();
+  for (const Dependency& dep : deps)
+    d[dep.service] = {{"condition", dep.condition}, {"required", dep.required}};
+  return d;
+}
+
+Doc networks_doc(const ContainerSpec& spec) {
+  Doc d = Doc::object();
+  for (const std::string& n : spec.networks) {
+    auto it = spec.aliases.find(n);
+    d[n] = it == spec.aliases.end() || it->second.empty() ? Doc() : Doc{{"aliases", it->second}};
+  }
+  return d;
+}
+
+Doc refs_doc(const std::vector<FileObjectRef>& refs) {
+  Doc out = Doc::array();
+  for (const FileObjectRef& r : refs) {
+    Doc d = {{"source", r.source}};
+    put_nonempty(d, "target", r.target);
+    out.push_back(d);
+  }
+  return out;
+}
+
+// "name:ip" as the model keeps it -> "name=ip", sorted, as Compose v2 prints extra_hosts.
+std::vector<std::string> extra_hosts(const std::vector<std::string>& hosts) {
+  std::vector<std::string> out;
+  for (std::string h : hosts) {
+    if (auto colon = h.find(':'); colon != std::string::npos) h[colon] = '=';
+    out.push_back(h);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> tmpfs_list(const std::map<std::string, std::string>& tmpfs) {
+  std::vector<std::string> out;
+  for (const auto& [path, options] : tmpfs)
+    out.push_back(options.empty() ? path : path + ":" + options);
+  return out;
+}
+
+// command / entrypoint: JSON always has the key (null = the image's), YAML only when set.
+void put_command(Doc& d, const char* key, const std::optional<std::vector<std::string>>& v,
+                 ConfigFormat format) {
+  if (v)
+    d[key] = *v;
+  else if (format == ConfigFormat::kJson)
+    d[key] = nullptr;
+}
+
+}  // namespace
+
+Doc bytes_value(Bytes bytes) {
+  return std::to_string(bytes);
+}
+
+Doc cpus_value(NanoCpus cpus) {
+  if (cpus % kNanoCpusPerCpu == 0) return cpus / kNanoCpusPerCpu;
+  return static_cast<double>(cpus) / kNanoCpusPerCpu;
+}
+
+Doc duration_value(Nanos nanos) {
+  return load::format_duration(nanos);
+}
+
+Doc compose_service(const Stack& stack, const Service& s, ConfigFormat format) {
+  const ContainerSpec& c = s.spec;
+  Doc d = Doc::object();
+  put_nonempty(d, "profiles", s.profiles);
+  if (s.build) d["build"] = build_doc(*s.build);
+  put_nonempty(d, "cap_add", c.cap_add);
+  put_nonempty(d, "cap_drop", c.cap_drop);
+  put_command(d, "command", c.command, format);
+  if (!s.configs.empty()) d["configs"] = refs_doc(s.configs);
+  put_nonempty(d, "container_name", s.container_name);
+  if (!s.depends_on.empty()) d["depends_on"] = depends_on_doc(s.depends_on);
+  if (Doc deploy = deploy_doc(s); !deploy.empty()) d["deploy"] = deploy;
+  put_nonempty(d, "dns", c.dns);
+  put_nonempty(d, "domainname", c.domainname);
+  put_command(d, "entrypoint", c.entrypoint, format);
+  if (!c.environment.empty()) d["environment"] = masked_map(c.environment);
+  put_nonempty(d, "expose", c.expose);
+  put_nonempty(d, "extra_hosts", extra_hosts(c.extra_hosts));
+  put_nonempty(d, "hostname", c.hostname);
+  if (c.healthcheck) d["healthcheck"] = healthcheck_doc(*c.healthcheck);
+  put_nonempty(d, "image", c.image);
+  if (c.init) d["init"] = *c.init;
+  put_nonempty(d, "ipc", c.ipc);
+  put_nonempty(d, "labels", c.labels);
+  if (!c.logging_driver.empty() || !c.logging_options.empty()) {
+    Doc logging = Doc::object();
+    put_nonempty(logging, "driver", c.logging_driver);
+    put_nonempty(logging, "options", c.logging_options);
+    d["logging"] = logging;
+  }
+  put_nonempty(d, "network_mode", c.network_mode);
+  if (!c.networks.empty()) d["networks"] = networks_doc(c);
+  put_nonempty(d, "pid", c.pid);
+  put_nonempty(d, "platform", c.platform);
+  if (!c.ports.empty()) d["ports"] = ports_doc(c.ports);
+  if (c.privileged) d["privileged"] = true;
+  if (c.read_only) d["read_only"] = true;
+  if (c.restart != "no") d["restart"] = c.restart;
+  if (!s.secrets.empty()) d["secrets"] = refs_doc(s.secrets);
+  if (c.stdin_open) d["stdin_open"] = true;
+  if (c.stop_grace_period) d["stop_grace_period"] = duration_value(c.stop_grace_period);
+  put_nonempty(d, "stop_signal", c.stop_signal);
+  put_nonempty(d, "sysctls", c.sysctls);
+  put_nonempty(d, "tmpfs", tmpfs_list(c.tmpfs));
+  if (c.tty) d["tty"] = true;
+  put_nonempty(d, "user", c.user);
+  if (Doc volumes = volumes_doc(stack, s); !volumes.empty()) d["volumes"] = volumes;
+  put_nonempty(d, "working_dir", c.working_dir);
+  return d;
+}
+
+}  // namespace berth::render
