@@ -53,6 +53,30 @@ struct MountSpec {
   SourceLocation location;
 };
 
+// A file berth copies into a container after create and before start (docs/files.md): a
+// relative bind mount of a file or directory inside the project directory, or a service's
+// `configs:` / `secrets:` entry. Absolute bind mounts stay MountSpecs (host paths, as in
+// Compose). Only what is needed to deliver and to hash is kept: the content of `file:` sources
+// is read again by apply from project_dir/source and must still have content_hash.
+struct FileSpec {
+  std::string kind = "bind";  // bind | config | secret
+  std::string target;         // absolute path in the container
+  std::string source;  // relative to Stack::project_dir ("conf/app.conf"); a config/secret file
+                       // outside it: absolute; "" = content in memory
+  std::string name;           // config/secret: its key under the top-level configs:/secrets:
+  std::string variable;       // environment: sources: the variable the content came from
+  std::string content;        // content:/environment: sources (a secret's is never printed)
+  bool directory = false;     // source is a directory: its whole tree lands at target
+  bool read_only = false;     // bind `:ro`: delivered without write permission bits
+  std::string content_hash;   // sha256 hex; keyed by name for secrets (engine/load/project_files.h)
+  int mode = 0644;            // permission bits of the file (of the top directory, for a tree)
+  int uid = 0;
+  int gid = 0;
+  SourceLocation location;
+
+  bool secret() const { return kind == "secret"; }
+};
+
 struct HealthcheckSpec {
   bool disable = false;
   std::vector<std::string> test;  // ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
@@ -80,6 +104,7 @@ struct ContainerSpec {
   std::vector<PortSpec> ports;  // published ports
   std::vector<std::string> expose;
   std::vector<MountSpec> mounts;
+  std::vector<FileSpec> files;  // delivered files, sorted by target
   std::vector<std::string> networks;                          // stack network keys, sorted
   std::map<std::string, std::vector<std::string>> aliases;    // network key -> extra aliases
   std::vector<std::string> extra_hosts;                       // "name:ip" as the user wrote

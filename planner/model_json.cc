@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "planner/spec.h"
+
 namespace nlohmann {
 template <class T>
 struct adl_serializer<std::optional<T>> {
@@ -41,11 +43,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortSpec, host_ip, host_port, co
                                                 protocol, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, type, source, target, read_only,
                                                 location)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileSpec, kind, target, source, name, variable,
+                                                content, directory, read_only, content_hash,
+                                                mode, uid, gid, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HealthcheckSpec, disable, test, interval,
                                                 timeout, start_period, retries)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ContainerSpec, image, command, entrypoint, environment, labels, user, working_dir, hostname,
-    domainname, cap_add, cap_drop, sysctls, ports, expose, mounts, networks, aliases,
+    domainname, cap_add, cap_drop, sysctls, ports, expose, mounts, files, networks, aliases,
     extra_hosts, dns, tmpfs, healthcheck, restart, limits, stop_signal, stop_grace_period, init,
     privileged, read_only, tty, stdin_open, network_mode, pid, ipc, logging_options,
     logging_driver, platform)
@@ -95,7 +100,17 @@ Result<T> read(const nlohmann::json& doc, const char* what) {
 
 }  // namespace
 
-nlohmann::json stack_to_json(const Stack& stack) { return stack; }
+nlohmann::json stack_to_json(const Stack& stack, bool reveal_secrets) {
+  nlohmann::json doc = stack;
+  if (reveal_secrets) return doc;
+  for (size_t i = 0; i < stack.services.size(); ++i) {
+    const auto& files = stack.services[i].spec.files;
+    for (size_t k = 0; k < files.size(); ++k)
+      if (files[k].secret() && !files[k].content.empty())
+        doc["services"][i]["spec"]["files"][k]["content"] = kMasked;
+  }
+  return doc;
+}
 Result<Stack> stack_from_json(const nlohmann::json& doc) { return read<Stack>(doc, "stack"); }
 nlohmann::json inventory_to_json(const Inventory& inventory) { return inventory; }
 Result<Inventory> inventory_from_json(const nlohmann::json& doc) {
