@@ -1,7 +1,11 @@
-// A service's volumes:, secrets: and configs:.
+// A service's volumes: mounts, and the files of the project it takes (docs/files.md).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "engine/load/normalize.h"
+#include "engine/load/project_files.h"
 
 namespace berth::load {
 namespace {
@@ -10,12 +14,38 @@ bool is_path(const std::string& s) {
   return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~');
 }
 
+// Absolute and home paths are the host's, as in Compose; anything else is in the project.
+bool is_host_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '~'); }
+
 void check_named(Context& c, const Node& top, const MountSpec& m) {
   const Node* volumes = top.find("volumes");
   if (m.type == "volume" && !m.source.empty() && (!volumes || !volumes->find(m.source)))
     fail(c, m.location, fmt::format("named volume '{}' is not declared in the top-level volumes",
                                     m.source),
          fmt::format("add `volumes: {{{}: {{}}}}` at the top of the file, or use a path", m.source));
+}
+
+// A relative bind mount: the file or tree is copied into the container (FileSpec).
+void deliver_bind(Context& c, const MountSpec& m, ContainerSpec& spec) {
+  auto rel = project_relative(m.source);
+  if (!rel)
+    return fail(c, m.location,
+                fmt::format("bind mount source '{}' is outside the project directory {}",
+                            m.source, c.project_dir),
+                "berth copies relative bind mounts from the project directory into containers "
+                "(docs/files.md): move it inside, or write an absolute path that exists on every "
+                "host");
+  FileSpec f;
+  f.kind = "bind";
+  f.target = m.target;
+  f.source = *rel;
+  f.read_only = m.read_only;
+  f.location = m.location;
+  if (hash_delivered(c, f)) spec.files.push_back(std::move(f));
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return path == dir || (path.rfind(dir, 0) == 0 && (dir.back() == '/' || path[dir.size()] == '/'));
 }
 
 }  // namespace
@@ -65,42 +95,58 @@ void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerS
                                          m.target));
       continue;
     }
+    if (m.type == "bind" && !is_host_path(m.source)) {
+      deliver_bind(c, m, spec);
+      continue;
+    }
     if (m.type == "bind") m.source = resolve_path(c, m.source);
     check_named(c, top, m);
     spec.mounts.push_back(m);
   }
 }
 
-void normalize_file_refs(Context& c, const Node& list, const Node& top, const char* kind,
-                         ContainerSpec& spec) {
-  if (!list.is_seq()) return fail(c, list.location, fmt::format("'{}' must be a list", kind));
-  const Node* declared = top.find(kind);
-  for (const Node& item : list.items) {
-    std::string name, target;
-    if (item.is_map()) {
-      if (const Node* s = item.find("source")) name = as_string(c, *s, "source").value_or("");
-      if (const Node* t = item.find("target")) target = as_string(c, *t, "target").value_or("");
-    } else {
-      name = as_string(c, item, kind).value_or("");
-    }
-    const Node* def = declared ? declared->find(name) : nullptr;
-    if (!def) {
-      fail(c, item.location, fmt::format("{} '{}' is not declared at the top level", kind, name));
-      continue;
-    }
-    const Node* file = def->is_map() ? def->find("file") : nullptr;
-    if (!file) {
-      warn(c, item.location, fmt::format("{} '{}' has no `file:`; only file {} are supported",
-                                         kind, name, kind));
-      continue;
-    }
-    std::string default_target = std::string(kind) == "secrets" ? "/run/secrets/" + name : "/" + name;
-    if (target.empty()) target = default_target;
-    else if (target[0] != '/' && std::string(kind) == "secrets") target = "/run/secrets/" + target;
-    MountSpec m{"bind", resolve_path(c, as_string(c, *file, "file").value_or("")), target, true,
-                item.location};
-    spec.mounts.push_back(m);
+bool hash_delivered(Context& c, FileSpec& f) {
+  auto entries = read_delivered(f, c.project_dir);
+  if (!entries.ok()) {
+    fail(c, f.location, entries.error().message, entries.error().hint);
+    return false;
   }
+  f.content_hash = content_digest(f, *entries);
+  f.directory = entries->front().type == ProjectEntry::Type::kDirectory;
+  if (f.kind == "bind") f.mode = static_cast<int>(entries->front().mode & (f.read_only ? 0555u : 07777u));
+  return true;
+}
+
+void check_delivered(Context& c, ContainerSpec& spec) {
+  for (FileSpec& f : spec.files) {
+    f.target = std::filesystem::path(f.target).lexically_normal().generic_string();
+    if (f.target.size() > 1 && f.target.back() == '/') f.target.pop_back();
+  }
+  std::sort(spec.files.begin(), spec.files.end(),
+            [](const FileSpec& a, const FileSpec& b) { return a.target < b.target; });
+  // A tmpfs is mounted at start, over whatever was copied there before.
+  std::vector<std::string> tmpfs;
+  for (const MountSpec& m : spec.mounts)
+    if (m.type == "tmpfs") tmpfs.push_back(m.target);
+  for (const auto& [dir, options] : spec.tmpfs) tmpfs.push_back(dir);
+  for (size_t i = 0; i < spec.files.size(); ++i) {
+    const FileSpec& f = spec.files[i];
+    if (i > 0 && spec.files[i - 1].target == f.target)
+      fail(c, f.location, fmt::format("two files are delivered to {}", f.target),
+           "give each bind mount, config and secret its own target");
+    for (const std::string& dir : tmpfs)
+      if (under(f.target, dir))
+        fail(c, f.location, fmt::format("{} is inside the tmpfs at {}, which would hide it",
+                                        f.target, dir),
+             "deliver it elsewhere, or drop the tmpfs");
+  }
+  if (spec.read_only && !spec.files.empty())
+    fail(c, spec.files.front().location,
+         fmt::format("the service has read_only: true, and berth copies {} into the container "
+                     "before it starts, which the engine refuses on a read-only root filesystem",
+                     spec.files.front().target),
+         "drop read_only, or bind-mount an absolute path that exists on every host "
+         "(docs/files.md)");
 }
 
 }  // namespace berth::load
