@@ -20,4 +20,9 @@ namespace berth {
 Status deliver_files(Provider& provider, const Stack& stack, const Service& service,
                      const std::string& container_id);
 
+// The same check for every service's files, without copying anything: apply can call it
+// before it touches a host, so that a file edited after `berth plan --out` fails the run with
+// nothing changed rather than one replica mid-rollout.
+Status verify_files(const Stack& stack);
+
 }  // namespace berth

@@ -12,7 +12,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A NUL-terminated octal field; values too large for it are clamped (they never occur: sizes
+// are capped well below, and times before the year 2242).
 void octal(char* field, size_t size, uint64_t value) {
+  value = std::min<uint64_t>(value, (uint64_t{1} << (3 * (size - 1))) - 1);
   std::snprintf(field, size, "%0*llo", static_cast<int>(size - 1),
                 static_cast<unsigned long long>(value));
 }
@@ -28,14 +31,14 @@ char type_flag(TarEntry::Type t) {
 // One 512-byte header and the data, padded to a whole block. `name` and `link` must fit
 // (100 bytes each): longer ones go in a PAX header first (pax_record).
 void add_block(std::string& out, const std::string& name, const std::string& link, char type,
-               unsigned mode, int uid, int gid, const std::string& data) {
+               const TarEntry& e, const std::string& data) {
   char h[512] = {};
   std::memcpy(h, name.data(), std::min<size_t>(name.size(), 100));
-  octal(h + 100, 8, mode & 07777u);
-  octal(h + 108, 8, static_cast<uint64_t>(uid));
-  octal(h + 116, 8, static_cast<uint64_t>(gid));
+  octal(h + 100, 8, e.mode & 07777u);
+  octal(h + 108, 8, static_cast<uint64_t>(e.uid));
+  octal(h + 116, 8, static_cast<uint64_t>(e.gid));
   octal(h + 124, 12, data.size());
-  octal(h + 136, 12, 0);
+  octal(h + 136, 12, static_cast<uint64_t>(std::max<int64_t>(0, e.mtime)));
   h[156] = type;
   std::memcpy(h + 157, link.data(), std::min<size_t>(link.size(), 100));
   std::memcpy(h + 257, "ustar", 6);
@@ -81,9 +84,8 @@ void append_entry(std::string& out, const TarEntry& e) {
   std::string pax;
   if (name.size() > 100) pax += pax_record("path", name);
   if (target.size() > 100) pax += pax_record("linkpath", target);
-  if (!pax.empty()) add_block(out, "././@PaxHeader", "", 'x', 0644, 0, 0, pax);
-  add_block(out, name, target, type_flag(e.type), e.mode, e.uid, e.gid,
-            dir || link ? std::string() : e.data);
+  if (!pax.empty()) add_block(out, "././@PaxHeader", "", 'x', TarEntry{"", {}, 0644}, pax);
+  add_block(out, name, target, type_flag(e.type), e, dir || link ? std::string() : e.data);
 }
 
 constexpr size_t kEndOfArchive = 1024;  // two zero blocks

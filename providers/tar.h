@@ -2,6 +2,7 @@
 // into containers (Provider::put_archive, docs/files.md).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,8 @@ struct TarEntry {
   unsigned mode = 0644;  // permission bits (07777)
   int uid = 0;
   int gid = 0;
-  std::string data;  // a file's content, or a symlink's target
+  std::string data;    // a file's content, or a symlink's target
+  int64_t mtime = 0;  // modification time, unix seconds
 };
 
 // An uncompressed POSIX archive of the entries, in order: ustar headers, with a PAX extended

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "engine/apply.h"
+#include "engine/deliver_files.h"
 #include "engine/load/loader.h"
 #include "engine/observe.h"
 #include "fake_provider.h"
@@ -121,6 +122,15 @@ TEST_F(FilesApply, AFileChangedSinceThePlanFailsThatReplicaBeforeItStarts) {
   EXPECT_TRUE(host_->running().empty());
   EXPECT_EQ(host_->archives.count("demo-web-1"), 0u);
   EXPECT_TRUE(host_->containers.empty());  // the created container was removed again
+}
+
+TEST_F(FilesApply, VerifyFilesNamesTheFileChangedSinceThePlan) {
+  Stack s = load();
+  EXPECT_TRUE(verify_files(s).ok());
+  write("conf/mime/types", "text/css css\n");
+  Status st = verify_files(s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_THAT(st.error().str(), HasSubstr("compose.yaml:5:15: service web: conf changed since"));
 }
 
 TEST_F(FilesApply, EditingAFileRecreatesTheReplicaThatUsesIt) {
