@@ -197,42 +197,35 @@ TEST(FilesLoad, SecretValuesAreInNoPrintedJson) {
 }
 
 TEST(FilesLoad, RefusesWhatCannotBeDelivered) {
+  const std::string head = "services:\n  web:\n    image: b\n";
+  const struct {
+    std::string service_and_top, error;
+  } cases[] = {
+      {"    volumes: [\"../up.conf:/x\"]\n",
+       "compose.yaml:4:15: service web: bind mount source '../up.conf' is outside the project "
+       "directory"},
+      {"    volumes: [\"./nope.conf:/x\"]\n", "nope.conf does not exist in the project directory"},
+      {"    read_only: true\n    volumes: [\"./a.conf:/etc/a.conf\"]\n", "read_only: true"},
+      {"    tmpfs: [/run]\n    secrets: [s]\nsecrets:\n  s: {file: a.conf}\n",
+       "/run/secrets/s is inside the tmpfs at /run"},
+      {"    volumes: [\"./a.conf:/s\"]\n    configs: [s]\nconfigs:\n  s: {file: a.conf}\n",
+       "two files are delivered to /s"},
+      {"    secrets: [s]\nsecrets:\n  s: {environment: NOT_SET_ANYWHERE}\n",
+       "secrets.s comes from $NOT_SET_ANYWHERE, which is not set"},
+      {"    secrets: [s]\nsecrets:\n  s: {file: a.conf, environment: X}\n",
+       "needs exactly one of file:, environment:"},
+      {"    configs: [c]\nconfigs:\n  c: {fil: a.conf}\n",
+       "unknown key 'fil' in configs.c (did you mean 'file'?)"},
+      {"    configs: [{source: c, mode: 0999}]\nconfigs:\n  c: {file: a.conf}\n",
+       "bad file mode '0999'"},
+      {"    secrets: [s]\nsecrets:\n  s: {file: ../s.txt}\n", "outside the project directory"},
+  };
   Project p;
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    volumes: [\"../up.conf:/x\"]\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("compose.yaml:4:15"));
-  EXPECT_THAT(p.first_error(), HasSubstr("'../up.conf' is outside the project directory"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    volumes: [\"./nope.conf:/x\"]\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("nope.conf does not exist in the project directory"));
-
   p.write("a.conf", "a");
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    read_only: true\n"
-                          "    volumes: [\"./a.conf:/etc/a.conf\"]\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("read_only: true"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    tmpfs: [/run]\n"
-                          "    secrets: [s]\nsecrets:\n  s: {file: a.conf}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("/run/secrets/s is inside the tmpfs at /run"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    volumes: [\"./a.conf:/s\"]\n"
-                          "    configs: [s]\nconfigs:\n  s: {file: a.conf}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("two files are delivered to /s"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    secrets: [s]\n"
-                          "secrets:\n  s: {environment: NOT_SET_ANYWHERE}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("secrets.s comes from $NOT_SET_ANYWHERE, which is not set"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    secrets: [s]\n"
-                          "secrets:\n  s: {file: a.conf, environment: X}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("needs exactly one of file:, environment:"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    configs: [c]\n"
-                          "configs:\n  c: {fil: a.conf}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("unknown key 'fil' in configs.c (did you mean 'file'?)"));
-
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    configs: [{source: c, mode: 0999}]\n"
-                          "configs:\n  c: {file: a.conf}\n");
-  EXPECT_THAT(p.first_error(), HasSubstr("bad file mode '0999'"));
+  for (const auto& c : cases) {
+    p.write("compose.yaml", head + c.service_and_top);
+    EXPECT_THAT(p.first_error(), HasSubstr(c.error)) << c.service_and_top;
+  }
 }
 
 TEST(FilesLoad, ExternalOnesAreAWarningAndNotDelivered) {
