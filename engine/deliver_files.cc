@@ -42,8 +42,8 @@ void add_entries(const FileSpec& f, std::vector<ProjectEntry>& entries, int64_t 
   for (ProjectEntry& e : entries) {
     std::string name = base.empty() ? e.path : e.path.empty() ? base : base + "/" + e.path;
     if (name.empty()) continue;  // the container's root itself
-    unsigned mode = e.type == ProjectEntry::Type::kSymlink ? 0777
-                                                           : e.mode & (f.read_only ? 0555u : 07777u);
+    unsigned mode =
+        e.type == ProjectEntry::Type::kSymlink ? 0777 : e.mode & (f.read_only ? 0555u : 07777u);
     out.push_back({std::move(name), tar_type(e.type), mode, 0, 0, std::move(e.data), mtime});
   }
 }
@@ -56,15 +56,18 @@ bool delivery_disabled() {
 // What `f` delivers, read again; an error naming it if it changed since the plan.
 Result<std::vector<ProjectEntry>> read_unchanged(const Stack& stack, const Service& service,
                                                  const FileSpec& f, const std::string& host) {
+  auto failure = [&](std::string message, std::string hint) {
+    Error e{ErrorKind::kInput, f.location, host, service.name, std::move(message), {}};
+    e.hint = std::move(hint);
+    return e;
+  };
   auto entries = load::read_delivered(f, stack.project_dir);
   if (!entries.ok())
-    return Error{ErrorKind::kInput, f.location, host, service.name,
-                 fmt::format("cannot deliver {}: {}", shown(f), entries.error().message),
-                 entries.error().hint};
+    return failure(fmt::format("cannot deliver {}: {}", shown(f), entries.error().message),
+                   entries.error().hint);
   if (load::content_digest(f, *entries) != f.content_hash)
-    return Error{ErrorKind::kInput, f.location, host, service.name,
-                 fmt::format("{} changed since the plan was made", shown(f)),
-                 "run `berth plan` again, then apply that plan"};
+    return failure(fmt::format("{} changed since the plan was made", shown(f)),
+                   "run `berth plan` again, then apply that plan");
   return entries;
 }
 

@@ -17,7 +17,7 @@ struct TarEntry {
   unsigned mode = 0644;  // permission bits (07777)
   int uid = 0;
   int gid = 0;
-  std::string data;    // a file's content, or a symlink's target
+  std::string data;   // a file's content, or a symlink's target
   int64_t mtime = 0;  // modification time, unix seconds
 };
 

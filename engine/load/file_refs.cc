@@ -13,7 +13,9 @@ const KeySet kConfigKeys = {{"file", "content", "environment", "external"},
 const KeySet kSecretKeys = {{"file", "environment", "external"},
                             {"name", "labels", "driver", "driver_opts", "template_driver"}};
 
-bool is_secrets(const std::string& kind) { return kind == "secrets"; }
+bool is_secrets(const std::string& kind) {
+  return kind == "secrets";
+}
 
 // Compose's file modes: octal when quoted or written with a leading 0 (0440, "440", 0o440),
 // decimal otherwise, as compose-go reads them.
@@ -25,8 +27,10 @@ std::optional<int> as_mode(Context& c, const Node& n) {
   bool ok = !text.empty();
   for (char ch : text) {
     int digit = ch - '0';
-    if (digit < 0 || digit > (octal ? 7 : 9) || value > 07777) ok = false;
-    else value = value * (octal ? 8 : 10) + digit;
+    if (digit < 0 || digit > (octal ? 7 : 9) || value > 07777)
+      ok = false;
+    else
+      value = value * (octal ? 8 : 10) + digit;
   }
   if (!ok || value > 07777) {
     fail(c, n.location, fmt::format("bad file mode '{}'", n.scalar),
@@ -54,16 +58,19 @@ std::optional<FileSpec> read_definition(Context& c, const Node& def, const std::
   f.location = def.location;
   const std::string where = kind + "." + name;
   if (const Node* e = def.find("external"); e && as_bool(c, *e, "external").value_or(false)) {
-    warn(c, used_at, fmt::format("{} is external (a Swarm object), which berth cannot deliver: "
-                                 "the container does not get it", where));
+    warn(c, used_at,
+         fmt::format("{} is external (a Swarm object), which berth cannot deliver: "
+                     "the container does not get it",
+                     where));
     return std::nullopt;
   }
   const Node* file = def.find("file");
   const Node* content = is_secrets(kind) ? nullptr : def.find("content");
   const Node* variable = def.find("environment");
   if ((file != nullptr) + (content != nullptr) + (variable != nullptr) != 1) {
-    fail(c, def.location, fmt::format("{} needs exactly one of file:{}, environment:", where,
-                                      is_secrets(kind) ? "" : ", content:"));
+    fail(c, def.location,
+         fmt::format("{} needs exactly one of file:{}, environment:", where,
+                     is_secrets(kind) ? "" : ", content:"));
     return std::nullopt;
   }
   if (content) f.content = as_string(c, *content, "content").value_or("");
@@ -71,8 +78,8 @@ std::optional<FileSpec> read_definition(Context& c, const Node& def, const std::
     f.variable = as_string(c, *variable, "environment").value_or("");
     auto it = c.vars.find(f.variable);
     if (it == c.vars.end()) {
-      fail(c, variable->location, fmt::format("{} comes from ${}, which is not set", where,
-                                              f.variable),
+      fail(c, variable->location,
+           fmt::format("{} comes from ${}, which is not set", where, f.variable),
            "set it in the environment or in .env");
       return std::nullopt;
     }
@@ -82,8 +89,9 @@ std::optional<FileSpec> read_definition(Context& c, const Node& def, const std::
     std::string path = as_string(c, *file, "file").value_or("");
     auto rel = project_relative(path);
     if (!rel && !path.empty() && path[0] != '/' && path[0] != '~') {
-      fail(c, file->location, fmt::format("{} names '{}', outside the project directory {}",
-                                          where, path, c.project_dir),
+      fail(c, file->location,
+           fmt::format("{} names '{}', outside the project directory {}", where, path,
+                       c.project_dir),
            "move it inside the project, or write its absolute path");
       return std::nullopt;
     }
@@ -92,8 +100,7 @@ std::optional<FileSpec> read_definition(Context& c, const Node& def, const std::
   }
   if (!hash_delivered(c, f)) return std::nullopt;
   if (f.directory) {
-    fail(c, f.location, fmt::format("{} names a directory; a {} is one file", where,
-                                    f.kind));
+    fail(c, f.location, fmt::format("{} names a directory; a {} is one file", where, f.kind));
     return std::nullopt;
   }
   return f;
@@ -150,8 +157,10 @@ void normalize_file_refs(Context& c, const Node& list, FileDefinitions& definiti
     FileSpec f = *def;
     // Compose's targets: a secret's is under /run/secrets unless absolute; a config's at /.
     const std::string base = secret ? "/run/secrets/" : "/";
-    if (target.empty()) target = base + name;
-    else if (target[0] != '/') target = base + target;
+    if (target.empty())
+      target = base + name;
+    else if (target[0] != '/')
+      target = base + target;
     f.target = target;
     f.mode = *mode;
     f.uid = *uid;

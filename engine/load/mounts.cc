@@ -15,14 +15,17 @@ bool is_path(const std::string& s) {
 }
 
 // Absolute and home paths are the host's, as in Compose; anything else is in the project.
-bool is_host_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '~'); }
+bool is_host_path(const std::string& s) {
+  return !s.empty() && (s[0] == '/' || s[0] == '~');
+}
 
 void check_named(Context& c, const Node& top, const MountSpec& m) {
   const Node* volumes = top.find("volumes");
   if (m.type == "volume" && !m.source.empty() && (!volumes || !volumes->find(m.source)))
-    fail(c, m.location, fmt::format("named volume '{}' is not declared in the top-level volumes",
-                                    m.source),
-         fmt::format("add `volumes: {{{}: {{}}}}` at the top of the file, or use a path", m.source));
+    fail(
+        c, m.location,
+        fmt::format("named volume '{}' is not declared in the top-level volumes", m.source),
+        fmt::format("add `volumes: {{{}: {{}}}}` at the top of the file, or use a path", m.source));
 }
 
 // A relative bind mount: the file or tree is copied into the container (FileSpec).
@@ -30,8 +33,8 @@ void deliver_bind(Context& c, const MountSpec& m, ContainerSpec& spec) {
   auto rel = project_relative(m.source);
   if (!rel)
     return fail(c, m.location,
-                fmt::format("bind mount source '{}' is outside the project directory {}",
-                            m.source, c.project_dir),
+                fmt::format("bind mount source '{}' is outside the project directory {}", m.source,
+                            c.project_dir),
                 "berth copies relative bind mounts from the project directory into containers "
                 "(docs/files.md): move it inside, or write an absolute path that exists on every "
                 "host");
@@ -56,12 +59,15 @@ void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerS
     MountSpec m;
     m.location = item.location;
     if (item.is_map()) {
-      check_keys(c, item, {{"type", "source", "target", "read_only"},
-                           {"bind", "volume", "tmpfs", "consistency", "image"}}, "a volume");
+      check_keys(c, item,
+                 {{"type", "source", "target", "read_only"},
+                  {"bind", "volume", "tmpfs", "consistency", "image"}},
+                 "a volume");
       if (const Node* t = item.find("type")) m.type = as_string(c, *t, "type").value_or("volume");
       if (const Node* s = item.find("source")) m.source = as_string(c, *s, "source").value_or("");
       if (const Node* t = item.find("target")) m.target = as_string(c, *t, "target").value_or("");
-      if (const Node* r = item.find("read_only")) m.read_only = as_bool(c, *r, "read_only").value_or(false);
+      if (const Node* r = item.find("read_only"))
+        m.read_only = as_bool(c, *r, "read_only").value_or(false);
       if (m.type != "volume" && m.type != "bind" && m.type != "tmpfs")
         fail(c, item.location, fmt::format("unsupported volume type '{}'", m.type),
              "use volume, bind or tmpfs");
@@ -91,8 +97,8 @@ void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerS
       }
     }
     if (m.target.empty() || m.target[0] != '/') {
-      fail(c, item.location, fmt::format("a volume target must be an absolute path, got '{}'",
-                                         m.target));
+      fail(c, item.location,
+           fmt::format("a volume target must be an absolute path, got '{}'", m.target));
       continue;
     }
     if (m.type == "bind" && !is_host_path(m.source)) {
@@ -113,7 +119,8 @@ bool hash_delivered(Context& c, FileSpec& f) {
   }
   f.content_hash = content_digest(f, *entries);
   f.directory = entries->front().type == ProjectEntry::Type::kDirectory;
-  if (f.kind == "bind") f.mode = static_cast<int>(entries->front().mode & (f.read_only ? 0555u : 07777u));
+  if (f.kind == "bind")
+    f.mode = static_cast<int>(entries->front().mode & (f.read_only ? 0555u : 07777u));
   return true;
 }
 
@@ -136,8 +143,8 @@ void check_delivered(Context& c, ContainerSpec& spec) {
            "give each bind mount, config and secret its own target");
     for (const std::string& dir : tmpfs)
       if (under(f.target, dir))
-        fail(c, f.location, fmt::format("{} is inside the tmpfs at {}, which would hide it",
-                                        f.target, dir),
+        fail(c, f.location,
+             fmt::format("{} is inside the tmpfs at {}, which would hide it", f.target, dir),
              "deliver it elsewhere, or drop the tmpfs");
   }
   if (spec.read_only && !spec.files.empty())

@@ -45,8 +45,8 @@ void normalize_file_refs(Context& c, const Node& list, FileDefinitions& definiti
 // the file, without write bits when read_only). False, with an error at f.location, when it
 // cannot be read.
 bool hash_delivered(Context& c, FileSpec& f);
-// Once a service's files are all read: normalizes their targets and sorts them; refuses two at one target, one
-// under a tmpfs (mounted over it at start), and any with read_only: true.
+// Once a service's files are all read: normalizes their targets and sorts them; refuses two
+// at one target, one under a tmpfs (mounted over it at start), and any with read_only: true.
 void check_delivered(Context& c, ContainerSpec& spec);
 // The whole stack: services, networks, volumes, checks across services (depends_on).
 Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string>& profiles);

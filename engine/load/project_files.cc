@@ -102,10 +102,10 @@ Result<std::vector<ProjectEntry>> read_delivered(const FileSpec& file,
   fs::path path = fs::path(project_dir) / file.source;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
-    return input_error(fmt::format("{} does not exist in the project directory {}", file.source,
-                                   project_dir),
-                       "create it; for data the container writes, use a named volume "
-                       "(berth copies project files into containers: docs/files.md)");
+    return input_error(
+        fmt::format("{} does not exist in the project directory {}", file.source, project_dir),
+        "create it; for data the container writes, use a named volume "
+        "(berth copies project files into containers: docs/files.md)");
   if (S_ISDIR(st.st_mode)) return read_tree(path, file.source);
   std::size_t total = 0;
   auto e = read_entry(path, file.source, "", total, /*follow=*/true);
@@ -124,7 +124,8 @@ std::string content_digest(const FileSpec& file, const std::vector<ProjectEntry>
                           e.path.size(), e.path, sha256_hex(e.data));
   }
   // Length-prefixed, so no name and content can be confused with another pair.
-  if (file.secret()) text = fmt::format("berth secret {}:{}\n{}", file.name.size(), file.name, text);
+  if (file.secret())
+    text = fmt::format("berth secret {}:{}\n{}", file.name.size(), file.name, text);
   return sha256_hex(text);
 }
 

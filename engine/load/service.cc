@@ -182,8 +182,8 @@ Service normalize_service(Context& c, const std::string& name, const Node& node,
   if (const Node* n = node.find("ports")) read_ports(c, *n, spec);
   if (const Node* n = node.find("healthcheck")) read_healthcheck(c, *n, spec);
   if (const Node* n = node.find("volumes")) normalize_volumes(c, *n, top, spec);
-  if (const Node* n = node.find("secrets")) normalize_file_refs(c, *n, definitions, "secrets", spec);
-  if (const Node* n = node.find("configs")) normalize_file_refs(c, *n, definitions, "configs", spec);
+  for (const char* kind : {"secrets", "configs"})
+    if (const Node* n = node.find(kind)) normalize_file_refs(c, *n, definitions, kind, spec);
   check_delivered(c, spec);
   if (const Node* n = node.find("networks")) read_networks(c, *n, top, spec);
   else if (spec.network_mode.empty()) spec.networks = {"default"};

@@ -46,7 +46,9 @@ secrets:
 )";
 
 // Where the lab's engines see an empty tmpfs: the stack runs from below it.
-std::string hidden_root() { return "/tmp/berth-files-hidden-" + std::to_string(getpid()); }
+std::string hidden_root() {
+  return "/tmp/berth-files-hidden-" + std::to_string(getpid());
+}
 
 class RemoteFiles : public ::testing::Test {
  protected:
@@ -98,8 +100,8 @@ class RemoteFiles : public ::testing::Test {
       CommandResult cat = in(e.container, {"cat", e.path});
       CommandResult stat = in(e.container, {"stat", "-c", "%a %u %g", e.path});
       if (cat.exit_code != 0 || cat.out != e.content || stat.out != e.mode_owner + "\n")
-        missing.push_back(e.container + ":" + e.path + " [" + cat.out + cat.err + "] [" +
-                          stat.out + "]");
+        missing.push_back(e.container + ":" + e.path + " [" + cat.out + cat.err + "] [" + stat.out +
+                          "]");
     }
     return missing;
   }
@@ -152,9 +154,14 @@ TEST_F(RemoteFiles, EditingAppConfRecreatesOnlyTheServiceThatMountsIt) {
 
 TEST_F(RemoteFiles, TheSecretAppearsNowhereButInItsFile) {
   std::string out;
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"plan"}, {"plan", "--json"}, {"apply", "--yes"}, {"config"}, {"config", "--json"},
-           {"ps"}, {"plan", "--out", dir_ + "/saved.plan"}}) {
+  const std::vector<std::vector<std::string>> commands = {{"plan"},
+                                                          {"plan", "--json"},
+                                                          {"apply", "--yes"},
+                                                          {"config"},
+                                                          {"config", "--json"},
+                                                          {"ps"},
+                                                          {"plan", "--out", dir_ + "/saved.plan"}};
+  for (const auto& args : commands) {
     CommandResult r = berth(args);
     EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.out << r.err;
     out += r.out + r.err;

@@ -22,9 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeProvider;
 using testing::find_item;
+using ::testing::HasSubstr;
 using testing::read_tar;
 
 class Quiet : public Progress {
@@ -91,8 +91,8 @@ TEST_F(FilesApply, OneArchiveBetweenCreateAndStartWithThePlannedModes) {
   std::vector<std::string> steps;
   for (const std::string& call : host_->calls)
     if (call.find("demo-web-1") != std::string::npos) steps.push_back(call);
-  EXPECT_THAT(steps, ElementsAre("create demo-web-1", "put_archive demo-web-1 /",
-                                 "start demo-web-1"));
+  EXPECT_THAT(steps,
+              ElementsAre("create demo-web-1", "put_archive demo-web-1 /", "start demo-web-1"));
   auto items = read_tar(host_->archives.at("demo-web-1"));
   const auto* dir = find_item(items, "etc/app/");
   ASSERT_NE(dir, nullptr);
@@ -117,8 +117,7 @@ TEST_F(FilesApply, AFileChangedSinceThePlanFailsThatReplicaBeforeItStarts) {
   ApplyReport report = apply(s, p);
   ASSERT_FALSE(report.ok());
   ASSERT_FALSE(report.hosts[0].errors.empty());
-  EXPECT_THAT(report.hosts[0].errors[0].str(),
-              HasSubstr("conf changed since the plan was made"));
+  EXPECT_THAT(report.hosts[0].errors[0].str(), HasSubstr("conf changed since the plan was made"));
   EXPECT_TRUE(host_->running().empty());
   EXPECT_EQ(host_->archives.count("demo-web-1"), 0u);
   EXPECT_TRUE(host_->containers.empty());  // the created container was removed again

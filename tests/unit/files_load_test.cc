@@ -136,7 +136,7 @@ TEST(FilesLoad, EveryFormBecomesADeliveredFile) {
   EXPECT_EQ(db.kind, "secret");
   EXPECT_EQ(db.mode, 0400);
   EXPECT_EQ(db.source, "secrets/db.txt");
-  EXPECT_TRUE(db.content.empty());  // read again at apply, never kept
+  EXPECT_TRUE(db.content.empty());                      // read again at apply, never kept
   EXPECT_NE(db.content_hash, sha256_hex("hunter2\n"));  // keyed by the secret's name
 
   const FileSpec& token = file_at(web, "/run/secrets/token");
@@ -158,8 +158,7 @@ TEST(FilesLoad, HashIgnoresWhereTheProjectIsAndFollowsTheContent) {
   const std::map<std::string, std::string> env = {{"API_TOKEN", "t"}};
   Stack sa = a.load_ok(env), sb = b.load_ok(env);
   EXPECT_EQ(hash_of(sa, "web"), hash_of(sb, "web"));
-  EXPECT_THAT(canonical_spec(sa, *sa.find_service("web")).dump(),
-              Not(HasSubstr(a.dir.string())));
+  EXPECT_THAT(canonical_spec(sa, *sa.find_service("web")).dump(), Not(HasSubstr(a.dir.string())));
 
   b.write("conf/app.conf", "listen 8080;\n");
   Stack edited = b.load_ok(env);
@@ -230,8 +229,9 @@ TEST(FilesLoad, RefusesWhatCannotBeDelivered) {
 
 TEST(FilesLoad, ExternalOnesAreAWarningAndNotDelivered) {
   Project p;
-  p.write("compose.yaml", "services:\n  web:\n    image: b\n    secrets: [s]\n"
-                          "secrets:\n  s: {external: true, name: shared}\n");
+  p.write("compose.yaml",
+          "services:\n  web:\n    image: b\n    secrets: [s]\n"
+          "secrets:\n  s: {external: true, name: shared}\n");
   Diagnostics diag;
   Stack s = p.load(diag);
   ASSERT_TRUE(diag.ok()) << diag.errors.front().str();

@@ -43,8 +43,13 @@ std::vector<TarItem> read_tar(const std::string& tar) {
       pax = pax_records(data);
       continue;
     }
-    TarItem item{field(h, 0, 100), h[156], static_cast<unsigned>(octal(h, 100, 8)),
-                 static_cast<int>(octal(h, 108, 8)), static_cast<int>(octal(h, 116, 8)), data};
+    TarItem item;
+    item.name = field(h, 0, 100);
+    item.type = h[156];
+    item.mode = static_cast<unsigned>(octal(h, 100, 8));
+    item.uid = static_cast<int>(octal(h, 108, 8));
+    item.gid = static_cast<int>(octal(h, 116, 8));
+    item.data = data;
     if (item.type == '2') item.data = field(h, 157, 100);
     if (pax.count("path")) item.name = pax["path"];
     if (pax.count("linkpath")) item.data = pax["linkpath"];
