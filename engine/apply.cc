@@ -11,6 +11,7 @@
 
 #include "engine/apply_run.h"
 #include "engine/container_request.h"
+#include "engine/deliver_files.h"
 #include "engine/parallel.h"
 
 namespace berth {
@@ -257,6 +258,12 @@ ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
                        const ApplyOptions& options, Progress& progress) {
   std::vector<size_t> hosts = touched_hosts(plan, fleet);
   ApplyRun run(stack, plan, fleet, options, progress);
+  // The project's files must still be what was planned, or nothing is touched.
+  if (Status files = verify_files(stack); !files.ok()) {
+    ApplyReport report;
+    report.errors.push_back(files.error());
+    return report;
+  }
   // Images first: a pull or build that fails then leaves the hosts exactly as they were.
   prepare_images(run, hosts);
   create_infra(run, hosts);

@@ -5,6 +5,7 @@
 #include "engine/apply_run.h"
 #include "engine/container_request.h"
 #include "engine/cross_host.h"
+#include "engine/deliver_files.h"
 
 namespace berth {
 
@@ -28,7 +29,9 @@ Result<std::string> start_replica(ApplyRun& run, const Service& s, const Change&
   Provider& p = run.provider(c.host);
   auto id = p.create_container(req);
   if (!id.ok()) return with_context(id.error(), c.host, s.name);
-  if (Status st = p.start_container(*id); !st.ok()) {
+  Status st = deliver_files(p, run.stack, s, *id);
+  if (st.ok()) st = p.start_container(*id);
+  if (!st.ok()) {
     (void)p.remove_container(*id, true);
     return with_context(st.error(), c.host, s.name);
   }

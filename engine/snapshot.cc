@@ -90,7 +90,7 @@ Result<Snapshot> read_snapshot(const std::string& path) {
 Status write_saved_plan(const std::string& path, const SavedPlan& saved) {
   nlohmann::json doc = plan_to_json(saved.plan, /*reveal_secrets=*/true);
   doc["kind"] = "berth-plan";
-  doc["stack_model"] = stack_to_json(saved.stack);
+  doc["stack_model"] = stack_to_json(saved.stack, /*reveal_secrets=*/true);
   doc["inventory"] = inventory_to_json(saved.inventory);
   return write_private(path, doc.dump(1) + "\n");
 }

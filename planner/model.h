@@ -53,6 +53,32 @@ struct MountSpec {
   SourceLocation location;
 };
 
+// A file berth copies into a container after create and before start (docs/files.md): a
+// relative bind mount of a file or directory inside the project directory, or a service's
+// `configs:` / `secrets:` entry. Absolute bind mounts stay MountSpecs (host paths, as in
+// Compose). Only what is needed to deliver and to hash is kept: the content of `file:` sources
+// is read again by apply from project_dir/source and must still have content_hash.
+struct FileSpec {
+  std::string kind = "bind";  // bind | config | secret
+  std::string target;         // absolute path in the container
+  std::string written_target;  // config/secret: the target as written ("" = none), for
+                               // `berth config`; not hashed
+  std::string source;  // relative to Stack::project_dir ("conf/app.conf"); a config/secret file
+                       // outside it: absolute; "" = content in memory
+  std::string name;           // config/secret: its key under the top-level configs:/secrets:
+  std::string variable;       // environment: sources: the variable the content came from
+  std::string content;        // content:/environment: sources (a secret's is never printed)
+  bool directory = false;     // source is a directory: its whole tree lands at target
+  bool read_only = false;     // bind `:ro`: delivered without write permission bits
+  std::string content_hash;   // sha256 hex; keyed by name for secrets (engine/load/project_files.h)
+  int mode = 0644;            // permission bits of the file (of the top directory, for a tree)
+  int uid = 0;
+  int gid = 0;
+  SourceLocation location;
+
+  bool secret() const { return kind == "secret"; }
+};
+
 struct HealthcheckSpec {
   bool disable = false;
   std::vector<std::string> test;  // ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
@@ -80,6 +106,7 @@ struct ContainerSpec {
   std::vector<PortSpec> ports;  // published ports
   std::vector<std::string> expose;
   std::vector<MountSpec> mounts;
+  std::vector<FileSpec> files;  // delivered files, sorted by target
   std::vector<std::string> networks;                          // stack network keys, sorted
   std::map<std::string, std::vector<std::string>> aliases;    // network key -> extra aliases
   std::vector<std::string> extra_hosts;                       // "name:ip" as the user wrote
@@ -143,14 +170,6 @@ struct UpdateConfig {
   std::string order = "stop-first";  // stop-first | start-first
 };
 
-// A service's use of a top-level secret or config, as Compose prints it (target "" = not
-// given; a secret's default /run/secrets/<source> is filled in). What runs is the read-only
-// bind mount the loader also puts in ContainerSpec::mounts; this is kept for `berth config`.
-struct FileObjectRef {
-  std::string source;  // key in Stack::secrets / Stack::configs
-  std::string target;
-};
-
 enum class ServiceMode { kReplicated, kGlobal };
 
 struct Service {
@@ -167,8 +186,6 @@ struct Service {
   std::vector<Dependency> depends_on;
   std::vector<std::string> profiles;
   SourceLocation location;  // where the service's key is
-  std::vector<FileObjectRef> secrets;  // also delivered as mounts in spec.mounts
-  std::vector<FileObjectRef> configs;
 };
 
 struct NetworkSpec {
@@ -194,10 +211,12 @@ struct VolumeSpec {
 };
 
 // A top-level secret or config with `file:`, the only kind berth delivers.
+// A top-level secret or config as written (for `berth config`; what runs is FileSpec).
 struct FileObjectSpec {
   std::string key;
-  std::string name;  // "<stack>_<key>" unless `name:`
-  std::string file;  // absolute path on the machine running berth
+  std::string name;         // "<stack>_<key>" unless `name:`
+  std::string file;         // absolute path on the machine running berth, or ""
+  std::string environment;  // the variable its content comes from, or ""
 };
 
 enum class Strategy { kBinpack, kSpread };

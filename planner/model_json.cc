@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "planner/spec.h"
+
 namespace nlohmann {
 template <class T>
 struct adl_serializer<std::optional<T>> {
@@ -41,11 +43,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortSpec, host_ip, host_port, co
                                                 protocol, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, type, source, target, read_only,
                                                 location)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileSpec, kind, target, written_target, source, name, variable,
+                                                content, directory, read_only, content_hash,
+                                                mode, uid, gid, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HealthcheckSpec, disable, test, interval,
                                                 timeout, start_period, retries)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ContainerSpec, image, command, entrypoint, environment, labels, user, working_dir, hostname,
-    domainname, cap_add, cap_drop, sysctls, ports, expose, mounts, networks, aliases,
+    domainname, cap_add, cap_drop, sysctls, ports, expose, mounts, files, networks, aliases,
     extra_hosts, dns, tmpfs, healthcheck, restart, limits, stop_signal, stop_grace_period, init,
     privileged, read_only, tty, stdin_open, network_mode, pid, ipc, logging_options,
     logging_driver, platform)
@@ -58,16 +63,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PlacementSpec, constraints, spre
                                                 max_replicas_per_node)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpdateConfig, parallelism, delay,
                                                 failure_action, monitor, max_failure_ratio, order)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileObjectRef, source, target)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Service, name, spec, build, container_name, mode,
                                                 replicas, reservations, placement, update_config,
-                                                rollback_config, depends_on, profiles, location,
-                                                secrets, configs)
+                                                rollback_config, depends_on, profiles, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkSpec, key, name, driver, driver_opts,
                                                 labels, external, internal, attachable, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VolumeSpec, key, name, driver, driver_opts,
                                                 labels, external, location)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileObjectSpec, key, name, file)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FileObjectSpec, key, name, file, environment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Stack, name, project_dir, files, services,
                                                 networks, volumes, strategy, secrets, configs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, address, labels, role, capacity,
@@ -100,7 +103,17 @@ Result<T> read(const nlohmann::json& doc, const char* what) {
 
 }  // namespace
 
-nlohmann::json stack_to_json(const Stack& stack) { return stack; }
+nlohmann::json stack_to_json(const Stack& stack, bool reveal_secrets) {
+  nlohmann::json doc = stack;
+  if (reveal_secrets) return doc;
+  for (size_t i = 0; i < stack.services.size(); ++i) {
+    const auto& files = stack.services[i].spec.files;
+    for (size_t k = 0; k < files.size(); ++k)
+      if (files[k].secret() && !files[k].content.empty())
+        doc["services"][i]["spec"]["files"][k]["content"] = kMasked;
+  }
+  return doc;
+}
 Result<Stack> stack_from_json(const nlohmann::json& doc) { return read<Stack>(doc, "stack"); }
 nlohmann::json inventory_to_json(const Inventory& inventory) { return inventory; }
 Result<Inventory> inventory_from_json(const nlohmann::json& doc) {

@@ -9,7 +9,9 @@
 
 namespace berth {
 
-nlohmann::json stack_to_json(const Stack& stack);
+// The contents of secrets (FileSpec::content of kind "secret") are masked as
+// planner/spec.h kMasked unless `reveal_secrets`: only a saved plan (mode 0600) carries them.
+nlohmann::json stack_to_json(const Stack& stack, bool reveal_secrets = false);
 Result<Stack> stack_from_json(const nlohmann::json& doc);
 nlohmann::json inventory_to_json(const Inventory& inventory);
 Result<Inventory> inventory_from_json(const nlohmann::json& doc);

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cctype>
+#include <cstdio>
 
 namespace berth {
 namespace {
@@ -48,6 +49,26 @@ json mounts_json(const std::vector<MountSpec>& mounts) {
   return out;
 }
 
+// Keyed by target. Only what reaches the container counts: the source relative to the project
+// directory (never the absolute path, so a checkout elsewhere hashes the same), the content's
+// digest (for secrets keyed by name: docs/files.md), the permissions and owner.
+json files_json(const std::vector<FileSpec>& files) {
+  json out = json::object();
+  for (const auto& f : files) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(f.mode) & 07777u);
+    json j = {{"kind", f.kind}, {"sha256", f.content_hash}, {"mode", mode}};
+    put(j, "source", f.source);
+    put(j, "name", f.name);
+    put(j, "directory", f.directory);
+    put(j, "read_only", f.read_only);
+    put(j, "uid", f.uid);
+    put(j, "gid", f.gid);
+    out[f.target] = j;
+  }
+  return out;
+}
+
 }  // namespace
 
 json canonical_spec(const Stack& stack, const Service& service) {
@@ -70,6 +91,7 @@ json canonical_spec(const Stack& stack, const Service& service) {
   if (!s.ports.empty()) j["ports"] = ports_json(s.ports);
   put(j, "expose", s.expose);
   if (!s.mounts.empty()) j["mounts"] = mounts_json(s.mounts);
+  if (!s.files.empty()) j["files"] = files_json(s.files);
   put(j, "networks", s.networks);
   put(j, "aliases", s.aliases);
   put(j, "extra_hosts", s.extra_hosts);

@@ -4,7 +4,9 @@
 // defaults omitted, so that the same service always gives the same bytes. Not in it: replica
 // count, update/rollback config, placement, reservations, the commit, x-* extensions, anything
 // derived from placement (extra_hosts for other services), and the fields the engine can change
-// in place (limits, restart policy), which the diff compares separately.
+// in place (limits, restart policy), which the diff compares separately. Delivered files
+// (ContainerSpec::files, docs/files.md) count by target, kind, source relative to the project
+// directory, content digest, mode and owner: never by absolute path, never by content.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -28,6 +28,8 @@ class DockerProvider : public Provider {
   Status stop_container(const std::string& id, Nanos timeout) override;
   Status remove_container(const std::string& id, bool volumes) override;
   Status rename_container(const std::string& id, const std::string& name) override;
+  Status put_archive(const std::string& id, const std::string& dir,
+                     const std::string& tar) override;
   Status update_container(const std::string& id, const Resources& limits,
                           const std::string& restart) override;
   Status logs(const std::string& id, const LogOptions& options, const LogSink& sink) override;

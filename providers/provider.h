@@ -22,6 +22,7 @@
 
 #include "planner/model.h"
 #include "planner/result.h"
+#include "providers/tar.h"  // put_archive takes what tar_archive writes
 
 namespace berth {
 
@@ -82,6 +83,11 @@ class Provider {
   virtual Status stop_container(const std::string& id, Nanos timeout) = 0;
   virtual Status remove_container(const std::string& id, bool remove_anonymous_volumes) = 0;
   virtual Status rename_container(const std::string& id, const std::string& new_name) = 0;
+  // Extracts `tar` (tar_archive) into directory `dir` of a container, which may be created
+  // and not yet started; entries keep the modes and owners of their headers. The engine
+  // refuses it for a read_only root filesystem outside volumes.
+  virtual Status put_archive(const std::string& id, const std::string& dir,
+                             const std::string& tar) = 0;
   // In-place update of the fields the engine can change on a live container.
   virtual Status update_container(const std::string& id, const Resources& limits,
                                   const std::string& restart) = 0;

@@ -45,6 +45,9 @@ class ReadOnlyProvider : public Provider {
   Status stop_container(const std::string&, Nanos) override { return refuse("stop"); }
   Status remove_container(const std::string&, bool) override { return refuse("remove"); }
   Status rename_container(const std::string&, const std::string&) override { return refuse("rename"); }
+  Status put_archive(const std::string&, const std::string&, const std::string&) override {
+    return refuse("copy files into a container");
+  }
   Status update_container(const std::string&, const Resources&, const std::string&) override {
     return refuse("update");
   }

@@ -30,9 +30,13 @@ ONLY_BERTH = [
      "berth prints v2's short-syntax normalization for every bind, long syntax too"),
     (r"^services\.[^.]+\.volumes\.\d+\.volume$",
      "berth prints v2's short-syntax normalization (`volume: {}`) for long syntax too"),
+    (r"^secrets\.[^.]+\.environment$",
+     "1.29 has no `environment:` secrets (Compose 2.23 added them): it reads `file: /dev/null`"),
 ]
-# Paths only docker-compose prints (after compose_v2), and why: none.
-ONLY_COMPOSE = []
+# Paths only docker-compose prints (after compose_v2), and why.
+ONLY_COMPOSE = [
+    (r"^secrets\.[^.]+\.file$", "the /dev/null 1.29 reads instead of an `environment:` secret"),
+]
 
 # ---------------------------------------------------------------- comparison
 
@@ -77,10 +81,21 @@ def run(cmd, stdin=None, cwd=None):
     return p.stdout
 
 
+def in_top_level_secrets(text, offset):
+    """Whether `offset` is inside the top-level `secrets:` section of a Compose file."""
+    section = None
+    for m in re.finditer(r"^(\S[^:]*):", text[:offset], flags=re.M):
+        section = m.group(1)
+    return section == "secrets"
+
+
 def documents(berth, directory, profiles):
     compose_file = os.path.join(directory, "compose.yaml")
     # 1.29 refuses the top-level `name:` that v2 and berth read: give it the file without it.
     text = re.sub(r"^name:.*$", "", open(compose_file).read(), flags=re.M)
+    # 1.29 knows no `environment:` secrets: it gets `file: /dev/null` (ONLY_COMPOSE says so).
+    text = re.sub(r"^(\s+)environment: (\w+)(\s*#.*)?$", lambda m: m.group(1) + "file: /dev/null"
+                  if in_top_level_secrets(text, m.start()) else m.group(0), text, flags=re.M)
     flags = [a for p in profiles for a in ("--profile", p)]
     # Read from stdin, 1.29 resolves relative paths against its working directory.
     compose = yaml.safe_load(run(["docker-compose", "-f", "-", "--project-directory", directory,

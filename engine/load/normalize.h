@@ -1,14 +1,34 @@
 // From merged, interpolated trees to the model (planner/model.h).
 #pragma once
 
+#include <map>
+#include <optional>
+
 #include "engine/load/fields.h"
 #include "planner/model.h"
 
 namespace berth::load {
 
-// One service. `stack` gives the declared networks/volumes/secrets/configs to check against.
+// The top-level configs: and secrets: of a stack (file_refs.cc). Every definition's keys are
+// checked at construction; a definition is read (its file or variable, and its digest) on
+// first use, once per stack however many services use it.
+class FileDefinitions {
+ public:
+  FileDefinitions(Context& c, const Node& top);
+  // `kind` is "configs" or "secrets". The definition as a FileSpec with its source, content
+  // and content_hash (no target yet), or nullptr when it is missing or cannot be delivered
+  // (reported once, at its first use `used_at`).
+  const FileSpec* find(Context& c, const std::string& kind, const std::string& name,
+                       const SourceLocation& used_at);
+
+ private:
+  const Node& top_;
+  std::map<std::string, std::optional<FileSpec>> cache_;  // "kind/name"
+};
+
+// One service. `top` gives the declared networks/volumes to check against.
 Service normalize_service(Context& c, const std::string& name, const Node& node,
-                          const Node& top);
+                          const Node& top, FileDefinitions& definitions);
 // Pieces of a service (service_keys.cc).
 void read_build(Context& c, const Node& n, Service& s);
 void read_flags(Context& c, const Node& svc, ContainerSpec& spec);
@@ -16,13 +36,20 @@ void read_lists(Context& c, const Node& svc, ContainerSpec& spec);
 void read_depends_on(Context& c, const Node& n, Service& s);
 // The deploy: section into `s`.
 void normalize_deploy(Context& c, const Node& deploy, Service& s);
-// Mounts from `volumes:` of a service.
+// Mounts from `volumes:` of a service; relative bind mounts become spec.files (mounts.cc).
 void normalize_volumes(Context& c, const Node& list, const Node& top, ContainerSpec& spec);
-// `secrets:` / `configs:` of a service: read-only bind mounts in s.spec.mounts, and the
-// references as written in s.secrets / s.configs (for `berth config`).
-void normalize_file_refs(Context& c, const Node& list, const Node& top, const char* kind,
-                         Service& s);
-// The top-level secrets or configs that have `file:` (`kind` is "secrets" or "configs").
+// `secrets:` / `configs:` (kind) of a service into spec.files.
+void normalize_file_refs(Context& c, const Node& list, FileDefinitions& definitions,
+                         const std::string& kind, ContainerSpec& spec);
+// Reads what `f` delivers and sets f.content_hash and f.directory (a bind's mode too, from
+// the file, without write bits when read_only). False, with an error at f.location, when it
+// cannot be read.
+bool hash_delivered(Context& c, FileSpec& f);
+// Once a service's files are all read: normalizes their targets and sorts them; refuses two
+// at one target, one under a tmpfs (mounted over it at start), and any with read_only: true.
+void check_delivered(Context& c, ContainerSpec& spec);
+// The top-level secrets or configs that have `file:` (`kind` is "secrets" or "configs"), for
+// `berth config`.
 std::vector<FileObjectSpec> read_file_objects(Context& c, const Node& top, const char* kind,
                                               const std::string& stack);
 // The whole stack: services, networks, volumes, checks across services (depends_on).

@@ -41,7 +41,11 @@ Doc keyed(const std::vector<Spec>& items) {
 template <>
 Doc keyed(const std::vector<FileObjectSpec>& items) {
   Doc d = Doc::object();
-  for (const FileObjectSpec& f : items) d[f.key] = {{"name", f.name}, {"file", f.file}};
+  for (const FileObjectSpec& f : items) {
+    d[f.key] = {{"name", f.name}};
+    if (!f.file.empty()) d[f.key]["file"] = f.file;
+    if (!f.environment.empty()) d[f.key]["environment"] = f.environment;  // its name, not value
+  }
   return d;
 }
 

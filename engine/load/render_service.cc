@@ -21,19 +21,6 @@ Doc masked_map(const std::map<std::string, std::string>& values) {
   return out;
 }
 
-// The bind mounts that deliver the service's secrets and configs: printed under `secrets:` /
-// `configs:`, as the user wrote them, not as volumes.
-bool delivers_file_object(const Stack& stack, const Service& s, const MountSpec& m) {
-  if (m.type != "bind" || !m.read_only) return false;
-  auto used = [&](const std::vector<FileObjectRef>& refs, const std::vector<FileObjectSpec>& defs) {
-    return std::any_of(refs.begin(), refs.end(), [&](const FileObjectRef& r) {
-      return std::any_of(defs.begin(), defs.end(),
-                         [&](auto& d) { return d.key == r.source && d.file == m.source; });
-    });
-  };
-  return used(s.secrets, stack.secrets) || used(s.configs, stack.configs);
-}
-
 Doc build_doc(const BuildSpec& b) {
   Doc d = {{"context", b.context},
            {"dockerfile", b.dockerfile.empty() ? "Dockerfile" : b.dockerfile}};
@@ -67,18 +54,33 @@ Doc ports_doc(const std::vector<PortSpec>& ports) {
   return out;
 }
 
+// Volumes as Compose prints them, in the order they were written: the engine's mounts, and the
+// project's files berth delivers (printed as the bind mounts they were written as).
 Doc volumes_doc(const Stack& stack, const Service& s) {
-  Doc out = Doc::array();
+  std::vector<std::pair<SourceLocation, Doc>> items;
   for (const MountSpec& m : s.spec.mounts) {
-    if (delivers_file_object(stack, s, m)) continue;
     Doc d = {{"type", m.type}};
     put_nonempty(d, "source", m.source);
     d["target"] = m.target;
     if (m.read_only) d["read_only"] = true;
     if (m.type == "bind") d["bind"] = {{"create_host_path", true}};
     if (m.type == "volume") d["volume"] = Doc::object();
-    out.push_back(d);
+    items.push_back({m.location, d});
   }
+  for (const FileSpec& f : s.spec.files) {
+    if (f.kind != "bind") continue;
+    std::string source = f.source == "." ? stack.project_dir : stack.project_dir + "/" + f.source;
+    Doc d = {{"type", "bind"}, {"source", source}, {"target", f.target}};
+    if (f.read_only) d["read_only"] = true;
+    d["bind"] = {{"create_host_path", true}};
+    items.push_back({f.location, d});
+  }
+  std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.first.line, a.first.column) <
+           std::make_pair(b.first.line, b.first.column);
+  });
+  Doc out = Doc::array();
+  for (auto& [where, d] : items) out.push_back(std::move(d));
   return out;
 }
 
@@ -144,11 +146,25 @@ Doc networks_doc(const ContainerSpec& spec) {
   return d;
 }
 
-Doc refs_doc(const std::vector<FileObjectRef>& refs) {
+// The service's secrets or configs (`kind`: "secret" | "config"), as Compose prints them.
+Doc refs_doc(const ContainerSpec& c, const std::string& kind) {
+  std::vector<const FileSpec*> written;  // in the order they were written, as Compose prints
+  for (const FileSpec& f : c.files)
+    if (f.kind == kind) written.push_back(&f);
+  std::stable_sort(written.begin(), written.end(), [](const FileSpec* a, const FileSpec* b) {
+    return std::make_pair(a->location.line, a->location.column) <
+           std::make_pair(b->location.line, b->location.column);
+  });
   Doc out = Doc::array();
-  for (const FileObjectRef& r : refs) {
-    Doc d = {{"source", r.source}};
-    put_nonempty(d, "target", r.target);
+  for (const FileSpec* file : written) {
+    const FileSpec& f = *file;
+    // As Compose v2 prints them: a secret's target filled in when not written, a config's
+    // only when written, both as written.
+    Doc d = {{"source", f.name}};
+    if (kind == "secret")
+      d["target"] = f.written_target.empty() ? "/run/secrets/" + f.name : f.written_target;
+    else if (!f.written_target.empty())
+      d["target"] = f.written_target;
     out.push_back(d);
   }
   return out;
@@ -204,7 +220,7 @@ Doc compose_service(const Stack& stack, const Service& s, ConfigFormat format) {
   put_nonempty(d, "cap_add", c.cap_add);
   put_nonempty(d, "cap_drop", c.cap_drop);
   put_command(d, "command", c.command, format);
-  if (!s.configs.empty()) d["configs"] = refs_doc(s.configs);
+  if (Doc configs = refs_doc(c, "config"); !configs.empty()) d["configs"] = configs;
   put_nonempty(d, "container_name", s.container_name);
   if (!s.depends_on.empty()) d["depends_on"] = depends_on_doc(s.depends_on);
   if (Doc deploy = deploy_doc(s); !deploy.empty()) d["deploy"] = deploy;
@@ -234,7 +250,7 @@ Doc compose_service(const Stack& stack, const Service& s, ConfigFormat format) {
   if (c.privileged) d["privileged"] = true;
   if (c.read_only) d["read_only"] = true;
   if (c.restart != "no") d["restart"] = c.restart;
-  if (!s.secrets.empty()) d["secrets"] = refs_doc(s.secrets);
+  if (Doc secrets = refs_doc(c, "secret"); !secrets.empty()) d["secrets"] = secrets;
   if (c.stdin_open) d["stdin_open"] = true;
   if (c.stop_grace_period) d["stop_grace_period"] = duration_value(c.stop_grace_period);
   put_nonempty(d, "stop_signal", c.stop_signal);

@@ -167,7 +167,7 @@ void read_networks(Context& c, const Node& n, const Node& top, ContainerSpec& sp
 
 
 Service normalize_service(Context& c, const std::string& name, const Node& node,
-                          const Node& top) {
+                          const Node& top, FileDefinitions& definitions) {
   Service s;
   s.name = name;
   s.location = node.location;
@@ -182,8 +182,9 @@ Service normalize_service(Context& c, const std::string& name, const Node& node,
   if (const Node* n = node.find("ports")) read_ports(c, *n, spec);
   if (const Node* n = node.find("healthcheck")) read_healthcheck(c, *n, spec);
   if (const Node* n = node.find("volumes")) normalize_volumes(c, *n, top, spec);
-  if (const Node* n = node.find("secrets")) normalize_file_refs(c, *n, top, "secrets", s);
-  if (const Node* n = node.find("configs")) normalize_file_refs(c, *n, top, "configs", s);
+  for (const char* kind : {"secrets", "configs"})
+    if (const Node* n = node.find(kind)) normalize_file_refs(c, *n, definitions, kind, spec);
+  check_delivered(c, spec);
   if (const Node* n = node.find("networks")) read_networks(c, *n, top, spec);
   else if (spec.network_mode.empty()) spec.networks = {"default"};
   if (const Node* n = node.find("build")) read_build(c, *n, s);

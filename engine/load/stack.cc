@@ -139,6 +139,7 @@ Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string
   }
   if (!check_map(c, *services, "services")) return stack;
   std::set<std::string> disabled;
+  FileDefinitions definitions(c, top);
   for (size_t i = 0; i < services->fields.size(); ++i) {
     if (i % kPollEvery == kPollEvery - 1 && c.interrupted && c.interrupted()) {
       c.diag.error({ErrorKind::kInterrupted, top.location, "", "",
@@ -147,7 +148,7 @@ Stack normalize_stack(Context& c, const Node& top, const std::vector<std::string
     }
     const auto& [name, node] = services->fields[i];
     c.service = name;
-    Service s = normalize_service(c, name, node, top);
+    Service s = normalize_service(c, name, node, top, definitions);
     s.location = services->key_locations[i];
     bool enabled = s.profiles.empty() ||
                    std::any_of(s.profiles.begin(), s.profiles.end(), [&](auto& p) {

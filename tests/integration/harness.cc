@@ -178,7 +178,7 @@ void Lab::start_dockerd(const std::string& h) const { lab_cmd(*this, "start-dock
 void Lab::link_down(const std::string& h) const { lab_cmd(*this, "link-down", h); }
 void Lab::link_up(const std::string& h) const { lab_cmd(*this, "link-up", h); }
 
-Lab& shared_lab(int hosts, bool ssh) {
+Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   static std::unique_ptr<LabOwner> owner;
   if (owner) return owner->lab;
   // A network of its own per process, so a lab someone runs by hand does not collide.
@@ -187,6 +187,7 @@ Lab& shared_lab(int hosts, bool ssh) {
   std::vector<std::string> up = {lab_script(), "up", std::to_string(hosts), "--dir", dir,
                                  "--net", std::to_string(net)};
   if (!ssh) up.push_back("--no-ssh");
+  if (!hide.empty()) up.insert(up.end(), {"--hide", hide});
   run({lab_script(), "down", "--dir", dir});
   auto r = run(up);
   owner = std::make_unique<LabOwner>();

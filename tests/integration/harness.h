@@ -30,8 +30,9 @@ struct Lab {
 };
 
 // Brings a lab up once per test process (N hosts, with or without sshd), builds the busybox
-// test image on every host, and tears it down when the process exits.
-Lab& shared_lab(int hosts, bool ssh);
+// test image on every host, and tears it down when the process exits. A non-empty `hide` is
+// hidden from every engine under an empty tmpfs (tests/lab/lab --hide).
+Lab& shared_lab(int hosts, bool ssh, const std::string& hide = "");
 
 struct CommandResult {
   int exit_code = -1;

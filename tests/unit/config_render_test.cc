@@ -29,7 +29,10 @@ class Project {
            ("berth-config-" + std::to_string(getpid()) + "-" + std::to_string(++n)) / "shop";
     fs::create_directories(dir_);
     files["compose.yaml"] = compose;
-    for (const auto& [name, text] : files) std::ofstream(dir_ / name) << text;
+    for (const auto& [name, text] : files) {
+      fs::create_directories((dir_ / name).parent_path());
+      std::ofstream(dir_ / name) << text;
+    }
     LoadOptions o;
     o.working_dir = dir_.string();
     stack_ = load_stack(o, diag_);
@@ -108,8 +111,9 @@ TEST(ConfigRender, VolumesAreLongSyntax) {
     volumes: [data:/data, ./site:/srv:ro, /anon]
 volumes:
   data: {labels: {backup: daily}}
-)");
-  ASSERT_TRUE(p.diag().ok());
+)",
+            {{"site/index.html", "<h1>shop</h1>"}});
+  ASSERT_TRUE(p.diag().ok()) << p.diag().errors.front().str();
   ordered_json v = p.service("app")["volumes"];
   EXPECT_EQ(v[0], ordered_json({{"type", "volume"},
                                 {"source", "data"},
@@ -170,8 +174,9 @@ secrets:
   tls: {file: ./tls.pem}
 configs:
   conf: {file: ./app.conf}
-)");
-  ASSERT_TRUE(p.diag().ok());
+)",
+            {{"pass.txt", "hunter2"}, {"tls.pem", "cert"}, {"app.conf", "listen 80;"}});
+  ASSERT_TRUE(p.diag().ok()) << p.diag().errors.front().str();
   ordered_json db = p.service("db");
   EXPECT_EQ(db["environment"]["DB_PASSWORD"], "(sensitive)");
   EXPECT_EQ(db["environment"]["API_KEY"], "(sensitive)");
@@ -186,11 +191,11 @@ configs:
   EXPECT_EQ(p.json()["secrets"]["db_pass"],
             ordered_json({{"name", "shop_db_pass"}, {"file", p.path("pass.txt")}}));
   EXPECT_EQ(p.json()["configs"]["conf"]["file"], p.path("app.conf"));
-  // What runs is unchanged: the files are still mounted read-only where Compose puts them.
+  // What runs: the files are delivered where Compose puts them (docs/files.md).
   std::vector<std::string> targets;
-  for (const MountSpec& m : p.stack().services[0].spec.mounts) targets.push_back(m.target);
+  for (const FileSpec& f : p.stack().services[0].spec.files) targets.push_back(f.target);
   EXPECT_THAT(targets,
-              ElementsAre("/run/secrets/db_pass", "/run/secrets/cert.pem", "/etc/app.conf"));
+              ElementsAre("/etc/app.conf", "/run/secrets/cert.pem", "/run/secrets/db_pass"));
 }
 
 TEST(ConfigRender, TopLevelKeysAndBerthsOwnSettings) {

@@ -119,6 +119,19 @@ Status FakeProvider::rename_container(const std::string& id, const std::string& 
   return ok_status();
 }
 
+Status FakeProvider::put_archive(const std::string& id, const std::string& dir,
+                                 const std::string& tar) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (down) return unreachable();
+  ObservedContainer* c = find(id);
+  if (!c) return Error{ErrorKind::kHost, {}, host_, "", "no such container", ""};
+  if (c->state != "created")
+    return Error{ErrorKind::kHost, {}, host_, "", "put_archive into a started container", ""};
+  record("put_archive " + c->name + " " + dir);
+  archives[c->name] = tar;
+  return ok_status();
+}
+
 Status FakeProvider::update_container(const std::string& id, const Resources& limits,
                                       const std::string& restart) {
   std::lock_guard<std::mutex> g(mu_);

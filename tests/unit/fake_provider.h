@@ -28,6 +28,7 @@ class FakeProvider : public Provider {
   std::map<std::string, ObservedNetwork> networks;      // by name
   std::map<std::string, ObservedVolume> volumes;        // by name
   std::vector<std::string> images{"busybox"};
+  std::map<std::string, std::string> archives;  // container name -> the last tar put into it
 
   const std::string& host() const override { return host_; }
   Result<EngineInfo> info() override;
@@ -38,6 +39,8 @@ class FakeProvider : public Provider {
   Status stop_container(const std::string& id, Nanos timeout) override;
   Status remove_container(const std::string& id, bool volumes) override;
   Status rename_container(const std::string& id, const std::string& name) override;
+  Status put_archive(const std::string& id, const std::string& dir,
+                     const std::string& tar) override;
   Status update_container(const std::string& id, const Resources& limits,
                           const std::string& restart) override;
   Status logs(const std::string& id, const LogOptions& options, const LogSink& sink) override;

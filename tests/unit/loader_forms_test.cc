@@ -118,6 +118,7 @@ TEST(Loader, SeveralFilesMergeTheComposeWay) {
   d.write("prod.yaml",
           "services:\n  web:\n    image: app:2\n    command: [c]\n    environment: [B=3, C=4]\n"
           "    ports: [\"443:443\"]\n    volumes: [\"./two:/data\"]\n    labels: {y: '2'}\n");
+  for (const char* dir : {"one", "two", "logs"}) d.write(std::string(dir) + "/f", dir);
   Diagnostics diag;
   LoadOptions o;
   o.files = {"compose.yaml", "prod.yaml"};
@@ -128,8 +129,8 @@ TEST(Loader, SeveralFilesMergeTheComposeWay) {
   EXPECT_THAT(*w.command, ElementsAre("c"));
   EXPECT_EQ(w.environment, (std::map<std::string, std::string>{{"A", "1"}, {"B", "3"}, {"C", "4"}}));
   ASSERT_EQ(w.ports.size(), 2u);
-  ASSERT_EQ(w.mounts.size(), 2u);
-  EXPECT_EQ(w.mounts[0].source, d.path() + "/two");
+  ASSERT_EQ(w.files.size(), 2u);  // relative bind mounts are delivered (docs/files.md)
+  EXPECT_EQ(w.files[0].source, "two");
   EXPECT_EQ(w.labels, (std::map<std::string, std::string>{{"x", "1"}, {"y", "2"}}));
 }
 
