@@ -107,7 +107,7 @@ void uniform_rows() {
 
 void caprara_toth_rows() {
   fmt::print(
-      "| class | instances | mean ratio to bound | worst | mean ratio to big-item bound "
+      "| class | instances | mean ratio to bound | worst | mean ratio to strong bound "
       "| total time |\n|---|---|---|---|---|---|\n");
   double sum_all = 0, sum_strong_all = 0;
   for (int cls = 1; cls <= 10; ++cls) {
