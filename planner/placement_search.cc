@@ -59,6 +59,7 @@ struct Search {
   std::vector<std::vector<int8_t>> allowed;  // [kind][bin]: the kind's constraints hold
   std::vector<Replica> reps;
   std::vector<int> pool;
+  std::vector<int8_t> scratch;  // exchanges_into's per-replica marks
   int64_t step = 0;
 
   int nbins() const { return static_cast<int>(bins.size()); }
@@ -101,19 +102,21 @@ struct Search {
     if (fits(n, room(b))) return offer(-1, -1, w);
     if (!fits(n, empty_room[b])) return;  // even an emptied bin cannot take them
     const std::vector<int>& list = on[b];
-    std::vector<bool> movable(list.size()), alone(list.size());
+    // Per replica of the bin: 0 it stays (entered recently), 1 it may leave, 2 it makes room
+    // alone. A pair is only worth it when neither makes room alone (weights are positive).
+    std::vector<int8_t>& out = scratch;
+    out.assign(list.size(), 0);
     for (size_t i = 0; i < list.size(); ++i) {
-      movable[i] = reps[list[i]].entered_until <= step;
-      alone[i] = movable[i] && fits(n, plus(room(b), need(list[i])));
-      if (alone[i]) offer(list[i], -1, w - reps[list[i]].weight);
+      if (reps[list[i]].entered_until > step) continue;
+      out[i] = fits(n, plus(room(b), need(list[i]))) ? 2 : 1;
+      if (out[i] == 2) offer(list[i], -1, w - reps[list[i]].weight);
     }
-    // A pair is only worth it when neither replica makes room alone (weights are positive).
     for (size_t i = 0; i < list.size(); ++i) {
       budget -= static_cast<int64_t>(list.size() - i);
-      if (!movable[i] || alone[i]) continue;
+      if (out[i] != 1) continue;
       Resources with_i = plus(room(b), need(list[i]));
       for (size_t j = i + 1; j < list.size(); ++j)
-        if (movable[j] && !alone[j] && fits(n, plus(with_i, need(list[j]))))
+        if (out[j] == 1 && fits(n, plus(with_i, need(list[j]))))
           offer(list[i], list[j], w - reps[list[i]].weight - reps[list[j]].weight);
     }
   }
