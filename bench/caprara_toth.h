@@ -38,21 +38,6 @@ inline constexpr UniformClass kUniformClasses[] = {
     {50, 200, 1000},  {25, 100, 1000}, {20, 100, 150},
 };
 
-// Class 10: every third host-full is a triplet that fills a host exactly in both dimensions.
-inline void add_triplets(Instance& in, Rng& rng, int n) {
-  in.cap = 100;
-  for (int b = 0; b < n / 3; ++b) {
-    int64_t w1 = rng.between(25, 50), w2 = rng.between(25, 50);
-    int64_t v1 = rng.between(25, 50), v2 = rng.between(25, 50);
-    in.kinds.push_back({w1, v1, 1});
-    in.kinds.push_back({w2, v2, 1});
-    in.kinds.push_back({100 - w1 - w2, 100 - v1 - v2, 1});
-  }
-  // Fisher-Yates on our own generator, so the triplets are not adjacent.
-  for (size_t i = in.kinds.size(); i > 1; --i)
-    std::swap(in.kinds[i - 1], in.kinds[rng.next() % i]);
-}
-
 // Class 9: capacities cut to the items' totals, so the bound has almost no slack.
 inline void fit_capacities_to_totals(Instance& in) {
   int64_t cpu = 0, mem = 0;
@@ -69,7 +54,8 @@ inline Instance caprara_toth(int cls, int n, int index) {
   Instance in;
   Rng rng{static_cast<uint64_t>(cls) * 1'000'003 + static_cast<uint64_t>(n) * 101 + index};
   if (cls == 10) {
-    detail::add_triplets(in, rng, n);
+    in.cap = 100;
+    add_triplets(in, rng, n / 3);
   } else {
     in.cap = cls <= 6 ? detail::kUniformClasses[cls - 1].cap : cls <= 8 ? 150 : 1000;
     for (int j = 0; j < n; ++j) {

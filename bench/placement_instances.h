@@ -88,6 +88,21 @@ inline int64_t lower_bound(const Instance& in) {
   return std::max((cpu + in.cap - 1) / in.cap, (mem + mem_cap - 1) / mem_cap);
 }
 
+// One replica's demand, (cpu, memory) in host units.
+using Size = std::array<int64_t, 2>;
+
+// Every replica of the instance, the largest share of a host (in either dimension) first.
+inline std::vector<Size> replicas_largest_first(const Instance& in) {
+  const int64_t cap[2] = {in.cap, in.memory_capacity()};
+  std::vector<Size> items;
+  for (const Kind& k : in.kinds)
+    for (int r = 0; r < k.replicas; ++r) items.push_back({k.cpu, k.mem});
+  auto larger_share = [&](const Size& x) { return std::max(x[0] * cap[1], x[1] * cap[0]); };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](auto& a, auto& b) { return larger_share(a) > larger_share(b); });
+  return items;
+}
+
 // A stronger bound, the largest of three (O(replicas^2): for the small Caprara-Toth sets):
 // - lower_bound;
 // - a conflict clique: replicas no two of which fit on one host need a host each. It is grown
@@ -97,33 +112,26 @@ inline int64_t lower_bound(const Instance& in) {
 //   smallest replicas that fit together by CPU, by memory and by the sum of both shares.
 inline int64_t strong_bound(const Instance& in) {
   const int64_t cap[2] = {in.cap, in.memory_capacity()};
-  std::vector<std::array<int64_t, 2>> items;  // one per replica
-  for (const Kind& k : in.kinds)
-    for (int r = 0; r < k.replicas; ++r) items.push_back({k.cpu, k.mem});
-  auto sum_share = [&](const std::array<int64_t, 2>& x) { return x[0] * cap[1] + x[1] * cap[0]; };
-  auto larger_share = [&](const std::array<int64_t, 2>& x) {
-    return std::max(x[0] * cap[1], x[1] * cap[0]);
-  };
+  std::vector<Size> items = replicas_largest_first(in);
+  auto sum_share = [&](const Size& x) { return x[0] * cap[1] + x[1] * cap[0]; };
   int64_t best = lower_bound(in);
-  std::stable_sort(items.begin(), items.end(),
-                   [&](auto& a, auto& b) { return larger_share(a) > larger_share(b); });
   for (int dim = 0; dim < 2; ++dim) {
-    auto big = [&](const std::array<int64_t, 2>& x) { return 2 * x[dim] > cap[dim]; };
-    std::vector<std::array<int64_t, 2>> clique;
+    auto big = [&](const Size& x) { return 2 * x[dim] > cap[dim]; };
+    std::vector<Size> clique;
     for (const auto& x : items)
       if (big(x)) clique.push_back(x);
     for (const auto& x : items) {
       if (big(x)) continue;
-      if (std::all_of(clique.begin(), clique.end(), [&](auto& c) {
-            return c[0] + x[0] > cap[0] || c[1] + x[1] > cap[1];
-          }))
+      if (std::all_of(clique.begin(), clique.end(),
+                      [&](auto& c) { return c[0] + x[0] > cap[0] || c[1] + x[1] > cap[1]; }))
         clique.push_back(x);
     }
     best = std::max(best, static_cast<int64_t>(clique.size()));
   }
   // Cardinality: the k smallest of each measure must fit for any host to hold k.
   std::vector<int64_t> by[3];
-  for (const auto& x : items) by[0].push_back(x[0]), by[1].push_back(x[1]), by[2].push_back(sum_share(x));
+  for (const auto& x : items)
+    by[0].push_back(x[0]), by[1].push_back(x[1]), by[2].push_back(sum_share(x));
   const int64_t limit[3] = {cap[0], cap[1], 2 * cap[0] * cap[1]};
   size_t most = items.size();
   for (int m = 0; m < 3; ++m) {
@@ -177,20 +185,27 @@ inline Instance services_fleet(int total, int hosts, uint64_t seed) {
   }
 }
 
-// Triplets: each host is filled exactly by three items in both dimensions, so the optimum
-// is `bins` (the construction behind Caprara & Toth's class 10). Capacity 1000 per dimension.
+// Adds `bins` host-fulls of triplets on hosts of `in.cap` (the same in both dimensions): two
+// items in [cap/4, cap/2] per dimension and a third that fills the host exactly, so the
+// optimum is `bins` (Caprara & Toth's class 10), shuffled so that triplets are not adjacent.
+inline void add_triplets(Instance& in, Rng& rng, int bins) {
+  const int64_t cap = in.cap;
+  for (int b = 0; b < bins; ++b) {
+    int64_t c1 = rng.between(cap / 4, cap / 2), c2 = rng.between(cap / 4, cap / 2);
+    int64_t m1 = rng.between(cap / 4, cap / 2), m2 = rng.between(cap / 4, cap / 2);
+    in.kinds.push_back({c1, m1, 1});
+    in.kinds.push_back({c2, m2, 1});
+    in.kinds.push_back({cap - c1 - c2, cap - m1 - m2, 1});
+  }
+  // Fisher-Yates on our own generator.
+  for (size_t i = in.kinds.size(); i > 1; --i) std::swap(in.kinds[i - 1], in.kinds[rng.next() % i]);
+}
+
+// Triplets on hosts of 1000 per dimension, twice as many hosts as the optimum.
 inline Instance triplets(int bins, uint64_t seed) {
   Instance in;
   Rng rng{seed};
-  for (int b = 0; b < bins; ++b) {
-    int64_t c1 = rng.between(250, 500), c2 = rng.between(250, 500);
-    int64_t m1 = rng.between(250, 500), m2 = rng.between(250, 500);
-    in.kinds.push_back({c1, m1, 1});
-    in.kinds.push_back({c2, m2, 1});
-    in.kinds.push_back({1000 - c1 - c2, 1000 - m1 - m2, 1});
-  }
-  // Shuffle (Fisher-Yates on our own generator) so the triplets are not adjacent.
-  for (size_t i = in.kinds.size(); i > 1; --i) std::swap(in.kinds[i - 1], in.kinds[rng.next() % i]);
+  add_triplets(in, rng, bins);
   in.hosts = bins * 2;
   return in;
 }
