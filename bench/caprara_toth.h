@@ -1,12 +1,20 @@
 // The ten 2-D vector packing classes of Caprara & Toth (2001), "Lower bounds and algorithms
 // for the 2-dimensional vector packing problem", Discrete Applied Mathematics 111, 231-262,
-// as reconstructed for bench/placement_bench.cc.
+// for bench/placement_bench.cc.
 //
-// The paper could not be read from here; these parameters are a reconstruction from what is
-// commonly repeated about the set, and docs/placement.md (Caprara-Toth classes) says which
-// parts are sure and which are not. Sizes: n = 25, 50, 100, 200 (class 10: 24, 51, 99, 201),
-// ten instances per size. Item j has a weight w_j (CPU) and a length v_j (memory); hosts hold
-// W = V = `cap` in both dimensions.
+// Item j has a weight w_j (CPU) and a length v_j (memory); hosts hold W (CPU) and V (memory).
+// U[a, b] is a uniform integer in [a, b].
+//   1: w, v in U[100, 400], W = V = 1000       6: w, v in U[20, 100], W = V = 150
+//   2: w, v in U[1, 1000], W = V = 1000        7: w in U[20, 100], v in U[w - 10, w + 10], 150
+//   3: w, v in U[200, 800], W = V = 1000       8: w in U[20, 100], v in U[110 - w, 130 - w], 150
+//   4: w, v in U[50, 200], W = V = 1000        9: w, v in U[100, 400]; L = ceil(max(sum w,
+//   5: w, v in U[25, 100], W = V = 1000           sum v) / 1000), W = ceil(sum w / L), V likewise
+//  10: triplets on W = V = 100: two items with w, v in U[25, 50], the third 100 - their sum
+//      in each dimension, so the optimum is n / 3.
+// Sizes n = 25, 50, 100, 200 (class 10: 24, 51, 99, 201), ten instances per size. The same
+// definitions are in two independent public generators (docs/placement.md, Caprara-Toth
+// classes, names them); the random numbers here are our own (splitmix64), so the instances are
+// of the same classes, not the paper's files.
 #pragma once
 
 #include "bench/placement_instances.h"
@@ -21,33 +29,22 @@ inline int caprara_toth_size(int cls, int size_index) {
 
 namespace detail {
 
-// Martello & Vigo's four item types, as vector items on W = V = 100: 1 heavy in w only,
-// 2 heavy in v only, 3 heavy in both, 4 light in both.
-inline Kind martello_vigo_item(Rng& rng, int type) {
-  switch (type) {
-    case 1:
-      return {rng.between(67, 100), rng.between(1, 50), 1};
-    case 2:
-      return {rng.between(1, 50), rng.between(67, 100), 1};
-    case 3:
-      return {rng.between(50, 100), rng.between(50, 100), 1};
-    default:
-      return {rng.between(1, 50), rng.between(1, 50), 1};
-  }
-}
+// Classes 1-6: both dimensions uniform in [lo, hi] on hosts of `cap`.
+struct UniformClass {
+  int64_t lo, hi, cap;
+};
+inline constexpr UniformClass kUniformClasses[] = {
+    {100, 400, 1000}, {1, 1000, 1000}, {200, 800, 1000},
+    {50, 200, 1000},  {25, 100, 1000}, {20, 100, 150},
+};
 
-// 70 % of the items of `main_type`, 10 % of each other type.
-inline Kind martello_vigo_mix(Rng& rng, int main_type) {
-  int64_t r = rng.between(0, 9);
-  if (r < 7) return martello_vigo_item(rng, main_type);
-  int others[3], k = 0;
-  for (int t = 1; t <= 4; ++t)
-    if (t != main_type) others[k++] = t;
-  return martello_vigo_item(rng, others[r - 7]);
-}
-
-inline int64_t clamp(int64_t x, int64_t lo, int64_t hi) {
-  return std::max(lo, std::min(hi, x));
+// Class 9: capacities cut to the items' totals, so the bound has almost no slack.
+inline void fit_capacities_to_totals(Instance& in) {
+  int64_t cpu = 0, mem = 0;
+  for (const Kind& k : in.kinds) cpu += k.cpu, mem += k.mem;
+  int64_t bins = (std::max(cpu, mem) + 999) / 1000;
+  in.cap = (cpu + bins - 1) / bins;
+  in.mem_cap = (mem + bins - 1) / bins;
 }
 
 }  // namespace detail
@@ -56,46 +53,26 @@ inline int64_t clamp(int64_t x, int64_t lo, int64_t hi) {
 inline Instance caprara_toth(int cls, int n, int index) {
   Instance in;
   Rng rng{static_cast<uint64_t>(cls) * 1'000'003 + static_cast<uint64_t>(n) * 101 + index};
-  in.cap = cls >= 6 && cls <= 9 ? 100 : 150;
-  for (int j = 0; j < n && cls != 10; ++j) {
-    Kind k;
-    switch (cls) {
-      case 1:
-        k = {rng.between(10, 50), rng.between(10, 50), 1};
-        break;   // uncorrelated
-      case 2: {  // positively correlated: v within +-10 of w
-        int64_t w = rng.between(10, 50);
-        k = {w, detail::clamp(w + rng.between(-10, 10), 1, 150), 1};
-        break;
-      }
-      case 3: {  // negatively correlated: v within +-10 of 60 - w
-        int64_t w = rng.between(10, 50);
-        k = {w, detail::clamp(60 - w + rng.between(-10, 10), 1, 150), 1};
-        break;
-      }
-      case 4:
-        k = {rng.between(20, 100), rng.between(20, 100), 1};
-        break;  // large
-      case 5:
-        k = {rng.between(1, 100), rng.between(1, 100), 1};
-        break;  // wide range
-      default:
-        k = detail::martello_vigo_mix(rng, cls - 5);
-        break;  // classes 6-9
-    }
-    in.kinds.push_back(k);
-  }
   if (cls == 10) {
-    // Triplets: each bin filled exactly by three items in both dimensions (optimum n/3).
-    for (int b = 0; b < n / 3; ++b) {
-      int64_t w1 = rng.between(38, 75), w2 = rng.between(38, 75);
-      int64_t v1 = rng.between(38, 75), v2 = rng.between(38, 75);
-      in.kinds.push_back({w1, v1, 1});
-      in.kinds.push_back({w2, v2, 1});
-      in.kinds.push_back({150 - w1 - w2, 150 - v1 - v2, 1});
+    in.cap = 100;
+    add_triplets(in, rng, n / 3);
+  } else {
+    in.cap = cls <= 6 ? detail::kUniformClasses[cls - 1].cap : cls <= 8 ? 150 : 1000;
+    for (int j = 0; j < n; ++j) {
+      int64_t w, v;
+      if (cls <= 6) {
+        const detail::UniformClass& c = detail::kUniformClasses[cls - 1];
+        w = rng.between(c.lo, c.hi), v = rng.between(c.lo, c.hi);
+      } else if (cls == 7) {  // positively correlated
+        w = rng.between(20, 100), v = rng.between(w - 10, w + 10);
+      } else if (cls == 8) {  // negatively correlated
+        w = rng.between(20, 100), v = rng.between(110 - w, 130 - w);
+      } else {
+        w = rng.between(100, 400), v = rng.between(100, 400);
+      }
+      in.kinds.push_back({w, v, 1});
     }
-    for (size_t i = in.kinds.size(); i > 1; --i)
-      std::swap(in.kinds[i - 1], in.kinds[rng.next() % i]);
+    if (cls == 9) detail::fit_capacities_to_totals(in);
   }
   in.hosts = static_cast<int>(in.kinds.size());
   return in;

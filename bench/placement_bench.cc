@@ -1,7 +1,10 @@
 // The packer on generated instances (issue 11): time, placements/s, peak memory, hosts used
 // against the lower bound. Not a test: it prints the tables of docs/placement.md.
 //
-//   build/bench/placement_bench [fleet|uniform|ct|scale|all]     # default all
+//   build/bench/placement_bench [fleet|uniform|ct|ct-exact|scale|all]   # default all
+//
+// ct-exact (not in all: it takes minutes) compares the packer with the optimum on the
+// two smallest sizes of Caprara-Toth instances (bench/vector_packing_exact.h).
 //
 // Instances come from bench/placement_instances.h and bench/caprara_toth.h (splitmix64,
 // integer arithmetic: every machine builds the same ones). One thread, one run per row.
@@ -14,6 +17,7 @@
 
 #include "bench/caprara_toth.h"
 #include "bench/placement_instances.h"
+#include "bench/vector_packing_exact.h"
 #include "planner/placement.h"
 
 namespace {
@@ -107,7 +111,7 @@ void uniform_rows() {
 
 void caprara_toth_rows() {
   fmt::print(
-      "| class | instances | mean ratio to bound | worst | mean ratio to big-item bound "
+      "| class | instances | mean ratio to bound | worst | mean ratio to strong bound "
       "| total time |\n|---|---|---|---|---|---|\n");
   double sum_all = 0, sum_strong_all = 0;
   for (int cls = 1; cls <= 10; ++cls) {
@@ -130,6 +134,36 @@ void caprara_toth_rows() {
   fmt::print("| 1-10 | 400 | {:.3f}x | | {:.3f}x | |\n", sum_all / 10, sum_strong_all / 10);
 }
 
+// The packer against the optimum on the Caprara-Toth instances of n = 25 and 50 (class 10:
+// 24 and 51), where the exact search can often prove the optimum within its node limit.
+void caprara_toth_exact_rows() {
+  fmt::print(
+      "| class | n | instances | optimum proven | packer at the optimum | optimum / bound (mean) "
+      "| packer / optimum (mean) |\n|---|---|---|---|---|---|---|\n");
+  for (int cls = 1; cls <= 10; ++cls) {
+    for (int size = 0; size < 2; ++size) {
+      int n = caprara_toth_size(cls, size), proven = 0, at_optimum = 0;
+      double over_bound = 0, over_optimum = 0;
+      for (int index = 0; index < 10; ++index) {
+        Instance in = caprara_toth(cls, n, index);
+        int64_t used = static_cast<int64_t>(place_world(to_world(in)).used);
+        ExactPacking best = exact_packing(in, used, strong_bound(in), 20'000'000);
+        if (!best.proven) continue;
+        ++proven;
+        at_optimum += used == best.hosts;
+        over_bound += double(best.hosts) / lower_bound(in);
+        over_optimum += double(used) / best.hosts;
+      }
+      if (proven == 0)
+        fmt::print("| {} | {} | 10 | 0 | | | |\n", cls, n);
+      else
+        fmt::print("| {} | {} | 10 | {} | {} | {:.3f}x | {:.3f}x |\n", cls, n, proven, at_optimum,
+                   over_bound / proven, over_optimum / proven);
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,6 +179,7 @@ int main(int argc, char** argv) {
     fleet.hosts = std::max<int>(fleet.hosts, static_cast<int>(lower_bound(fleet) * 21 / 20 + 1));
     row("services fleet, seed 3", fleet, to_world(fleet));
   }
+  if (only == "ct-exact") caprara_toth_exact_rows();
   if (only == "all" || only == "ct") {
     if (only == "all") fmt::print("\n");
     caprara_toth_rows();

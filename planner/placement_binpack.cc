@@ -8,7 +8,8 @@
 // host's distance to that target, taken in chunks of half of what the target still has room
 // for. Aiming at the pool's shape instead of at free capacity keeps one dimension from being
 // used up by the items heavy in it while the other dimension idles on later hosts. A bounded
-// pass then tries to empty the least-loaded hosts into the others (placement_improve.cc).
+// pass then tries to empty the least-loaded hosts into the others (placement_improve.cc), and
+// on small stacks a local search exchanges replicas to close more hosts (placement_search.cc).
 #include <algorithm>
 #include <limits>
 
@@ -215,18 +216,28 @@ size_t pack_once(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
   return used;
 }
 
+// Small stacks (at most this many replicas, kinds and hosts) of plain kinds also get the
+// costlier passes, whose cost grows with replicas x hosts: the best-subset fill
+// (planner/placement_subset.cc) and the local search (planner/placement_search.cc).
+constexpr int64_t kSmallStack = 2048;
+bool small_and_plain(const std::vector<Kind>& kinds) {
+  int64_t replicas = 0;
+  for (const Kind& k : kinds) {
+    if (!k.plain) return false;
+    for (const Group* g : k.groups) replicas += static_cast<int64_t>(g->slots.size() - g->next);
+  }
+  return replicas <= kSmallStack;
+}
+
 // Small stacks (few kinds and hosts, e.g. one replica per service) are cheap to pack several
 // ways: aiming at full capacity, or taking each host's best subset, wins on some mixes of big
 // items (the Caprara-Toth classes, docs/placement.md). The first mode with the fewest hosts
 // wins: same input, same choice.
 int best_mode(const std::vector<Kind>& kinds, const std::vector<HostState>& hosts,
               const std::vector<size_t>& order) {
-  if (kinds.size() > 2048 || hosts.size() > 2048) return 0;
-  bool plain = std::all_of(kinds.begin(), kinds.end(), [](const Kind& k) { return k.plain; });
-  int64_t replicas = 0;
-  for (const Kind& k : kinds) replicas += k.left;
+  if (kinds.size() > kSmallStack || hosts.size() > kSmallStack) return 0;
   // The subset search costs up to its budget per host opened: few replicas only.
-  int modes = plain && replicas <= 2048 ? 3 : 2;
+  int modes = small_and_plain(kinds) ? 3 : 2;
   int best = 0;
   size_t best_used = 0;
   for (int mode = 0; mode < modes; ++mode) {
@@ -254,7 +265,10 @@ void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, Pla
   std::vector<size_t> order = host_order(hosts);
   for (size_t hi = 0; hi < hosts.size(); ++hi)
     load[hi].fresh = hosts[hi].free == hosts[hi].capacity;
-  pack_once(kinds, hosts, load, order, best_mode(kinds, hosts, order));
+  size_t used = pack_once(kinds, hosts, load, order, best_mode(kinds, hosts, order));
+  // The search needs every replica on a host (its moves keep them all placed).
+  if (used <= hosts.size() && hosts.size() <= kSmallStack && small_and_plain(kinds))
+    search_fewer_hosts(kinds, hosts, load, 2'000'000);
   emit(kinds, hosts, load, order, out);
   for (Group& g : groups) {
     if (g.next == g.slots.size()) continue;

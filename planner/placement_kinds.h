@@ -38,11 +38,15 @@ std::vector<Kind> make_kinds(std::vector<Group>& groups);
 // The share of host capacity `cap` that `need` is, in kScale units (0 when cap <= 0).
 int64_t share(int64_t need, int64_t cap);
 
+// True when `need` fits in `room` (pids count only when the replica asks for some).
+inline bool fits(const Resources& need, const Resources& room) {
+  return need.nano_cpus <= room.nano_cpus && need.memory <= room.memory &&
+         (need.pids <= 0 || need.pids <= room.pids);
+}
+
 // True when one more replica of kind k fits on h by resources (plain kinds only).
 inline bool fits_resources(const Kind& k, const HostState& h) {
-  const Resources& n = k.demand.resources;
-  return n.nano_cpus <= h.free.nano_cpus && n.memory <= h.free.memory &&
-         (n.pids <= 0 || n.pids <= h.free.pids);
+  return fits(k.demand.resources, h.free);
 }
 
 // How many replicas of plain kind k fit on h by resources.
@@ -63,5 +67,12 @@ void fill_best_subset(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
 // tried, each in O(hosts in use x kinds on it).
 void empty_light_hosts(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
                        std::vector<HostLoad>& load, int attempts);
+
+// Small stacks of plain kinds, everything placed: a local search that closes the least-loaded
+// fresh hosts one at a time and fits their replicas into the other hosts in use, exchanging
+// them for smaller ones there (planner/placement_search.cc). Keeps the last packing in which
+// every replica has a host; `budget` bounds the work (candidate exchanges looked at).
+void search_fewer_hosts(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+                        std::vector<HostLoad>& load, int64_t budget);
 
 }  // namespace berth::pack

@@ -5,6 +5,7 @@
 // better packing): on items of 5-50 % of a host, picking the set that fits together beats
 // picking one item at a time.
 #include <algorithm>
+#include <array>
 
 #include "planner/placement_kinds.h"
 
@@ -17,10 +18,16 @@ struct Search {
   std::vector<int64_t> take, best_take;
   int64_t best = -1, budget;
   int64_t free_cpu, free_mem, free_pids;
+  int64_t cap_cpu = 0, cap_mem = 0;
+  std::vector<std::array<int64_t, 2>> rest;  // rest[i]: shares of candidates i.. (all left)
 
   void dfs(size_t i, int64_t score) {
     if (score > best) best = score, best_take = take;
     if (i == cand.size() || --budget < 0) return;
+    // What the rest could add at most, per dimension: the room left or all of the rest.
+    int64_t most_cpu = std::min(share(free_cpu, cap_cpu), rest[i][0]);
+    int64_t most_mem = std::min(share(free_mem, cap_mem), rest[i][1]);
+    if (score + most_cpu + most_mem <= best) return;
     const Kind& k = kinds[cand[i]];
     const Resources& n = k.demand.resources;
     int64_t most = k.left;
@@ -53,6 +60,12 @@ void fill_best_subset(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
       s.cand.push_back(ki);
   }
   if (s.cand.empty()) return;
+  s.cap_cpu = h.capacity.nano_cpus, s.cap_mem = h.capacity.memory;
+  s.rest.assign(s.cand.size() + 1, {0, 0});
+  for (size_t i = s.cand.size(); i-- > 0;) {
+    const Kind& k = kinds[s.cand[i]];
+    s.rest[i] = {s.rest[i + 1][0] + k.left * k.norm[0], s.rest[i + 1][1] + k.left * k.norm[1]};
+  }
   s.take.assign(s.cand.size(), 0);
   s.dfs(0, 0);
   for (size_t i = 0; i < s.cand.size(); ++i)

@@ -9,29 +9,20 @@
 #include <set>
 
 #include "planner/placement.h"
+#include "tests/unit/placement_world.h"
 
 namespace berth {
 namespace {
 
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  int64_t in(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % (hi - lo + 1)); }
-};
+using packer_test::binpack;
+using packer_test::binpack_hosts_reversed;
+using packer_test::hosts_used;
+using packer_test::observe;
+using packer_test::Rng;
+using packer_test::World;
 
 constexpr NanoCpus kCpu = 8 * kNanoCpusPerCpu;
 constexpr Bytes kMem = 32LL << 30;
-
-struct World {
-  Stack stack;
-  Inventory inventory;
-  Observed observed;
-};
 
 // 3-20 identical hosts; 2-4 sizes of 1-10 % of a host per dimension shared by 2-10 services
 // of 5-60 replicas. With `extras`, some services get a zone constraint, a per-node maximum or
@@ -78,18 +69,6 @@ int64_t lower_bound(const World& w) {
   return static_cast<int64_t>(std::max((cpu + kCpu - 1) / kCpu, (mem + kMem - 1) / kMem));
 }
 
-void observe(World& w, const PlacementResult& p) {
-  for (auto& h : w.observed.hosts) h.containers.clear();
-  for (const auto& rp : p.placements) {
-    ObservedContainer c;
-    c.id = rp.service + "-" + rp.slot;
-    c.state = "running";
-    c.labels = {{labels::kStack, "p"}, {labels::kService, rp.service}, {labels::kSlot, rp.slot}};
-    for (auto& h : w.observed.hosts)
-      if (h.name == rp.host) h.containers.push_back(c);
-  }
-}
-
 // Every host within capacity, constraints/maximum/ports honoured, every replica accounted for.
 void expect_valid(const World& w, const PlacementResult& p, uint64_t seed) {
   std::map<std::string, Resources> used;
@@ -111,12 +90,6 @@ void expect_valid(const World& w, const PlacementResult& p, uint64_t seed) {
     EXPECT_LE(u.memory, kMem) << "seed " << seed << " " << host;
   }
   EXPECT_EQ(p.placements.size() + p.unplaced.size(), wanted) << "seed " << seed;
-}
-
-size_t hosts_used(const PlacementResult& p) {
-  std::set<std::string> used;
-  for (const auto& rp : p.placements) used.insert(rp.host);
-  return used.size();
 }
 
 TEST(PlacementFleet, ValidWithConstraintsMaximaAndPorts) {
@@ -180,11 +153,7 @@ TEST(PlacementFleet, ScaleUpKeepsEveryRunningReplica) {
 TEST(PlacementFleet, SameResultWhateverTheHostOrder) {
   for (uint64_t seed = 1; seed <= 150; ++seed) {
     World w = fleet(seed, true);
-    PlacementResult a = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
-    std::reverse(w.observed.hosts.begin(), w.observed.hosts.end());
-    std::reverse(w.inventory.hosts.begin(), w.inventory.hosts.end());
-    EXPECT_EQ(place(w.stack, w.inventory, w.observed, Strategy::kBinpack).placements, a.placements)
-        << "seed " << seed;
+    EXPECT_EQ(binpack_hosts_reversed(w).placements, binpack(w).placements) << "seed " << seed;
   }
 }
 
