@@ -104,6 +104,14 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
   out << summary_line(plan) << "\n";
 }
 
+std::string apply_summary_line(const ApplyReport& report) {
+  if (!report.ok() && report.changes_done() == 0) return "Apply failed: nothing was changed.";
+  return fmt::format("Apply {}: {} change{} done on {} host{}.",
+                     report.ok() ? "complete" : "incomplete", report.changes_done(),
+                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
+                     report.hosts.size() == 1 ? "" : "s");
+}
+
 void render_apply_report(std::ostream& out, const ApplyReport& report) {
   for (const HostReport& h : report.hosts) {
     const char* status = h.errors.empty() ? "ok" : "FAILED";
@@ -115,14 +123,7 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
   if (report.interrupted)
     out << "Interrupted: the steps above were done, the replacement in progress was rolled "
            "back and the locks released; run apply again to converge.\n";
-  if (!report.ok() && report.changes_done() == 0) {
-    out << "Apply failed: nothing was changed.\n";
-    return;
-  }
-  out << fmt::format("Apply {}: {} change{} done on {} host{}.\n",
-                     report.ok() ? "complete" : "incomplete", report.changes_done(),
-                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
-                     report.hosts.size() == 1 ? "" : "s");
+  out << apply_summary_line(report) << "\n";
 }
 
 nlohmann::json apply_report_json(const ApplyReport& report) {
@@ -137,14 +138,6 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
   for (const auto& e : report.errors) errors.push_back(e.str());
   return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
           {"notes", report.notes}, {"errors", errors}};
-}
-
-void ConsoleProgress::event(const Event& e) {
-  if (e.message.empty()) return;
-  std::lock_guard<std::mutex> guard(mu_);
-  out_ << fmt::format("{:<10} {:<14} {}\n", e.host.empty() ? "-" : e.host,
-                      e.service.empty() ? "-" : e.service, e.message)
-       << std::flush;
 }
 
 }  // namespace berth::cli
