@@ -126,6 +126,29 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
   out << apply_summary_line(report) << "\n";
 }
 
+namespace {
+nlohmann::json located(const std::string& text, const SourceLocation& at,
+                       const std::map<std::string, std::string>& fields) {
+  nlohmann::json j = {{"text", text}};
+  if (at.known()) j["file"] = at.file;
+  if (at.line > 0) j["line"] = at.line;
+  if (at.column > 0) j["column"] = at.column;
+  for (const auto& [key, value] : fields)
+    if (!value.empty()) j[key] = value;
+  return j;
+}
+}  // namespace
+
+nlohmann::json error_json(const Error& e) {
+  return located(
+      e.str(), e.location,
+      {{"host", e.host}, {"service", e.service}, {"message", e.message}, {"hint", e.hint}});
+}
+
+nlohmann::json warning_json(const Warning& w) {
+  return located(w.str(), w.location, {{"service", w.service}, {"message", w.message}});
+}
+
 nlohmann::json apply_report_json(const ApplyReport& report) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const HostReport& h : report.hosts) {

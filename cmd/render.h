@@ -22,6 +22,11 @@ void render_apply_report(std::ostream& out, const ApplyReport& report);
 // "Apply complete: 3 changes done on 2 hosts.", "Apply incomplete: ...", "Apply failed: nothing
 // was changed."
 std::string apply_summary_line(const ApplyReport& report);
+// An error or warning as data, for --json: {text (as printed), file, line, column, host,
+// service, message, hint}, empty fields left out.
+nlohmann::json error_json(const Error& e);
+nlohmann::json warning_json(const Warning& w);
+
 // The report as the `done` event carries it: {ok, interrupted, hosts[{host, ok, done[],
 // errors[]}], notes[], errors[]}.
 nlohmann::json apply_report_json(const ApplyReport& report);
