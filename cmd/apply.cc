@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cmd/carry_out.h"
 #include "cmd/commands.h"
 #include "cmd/plan_common.h"
 #include "cmd/render.h"
@@ -25,8 +26,14 @@ struct ApplyFlags {
   int wait_timeout = 300;
 };
 
-CarryOut carry_options(const ApplyFlags& f, int parallel) {
-  return {parallel, f.health_timeout, f.json, f.wait, f.wait_timeout};
+CarryOut carry_options(const ApplyFlags& f, const StackOptions& o) {
+  CarryOut how{f.json, o.no_color, {}};
+  how.options.max_parallel = o.parallel;
+  how.options.health_timeout = static_cast<Nanos>(f.health_timeout) * 1'000'000'000;
+  how.options.interrupted = interrupted;
+  how.options.wait = f.wait;
+  how.options.wait_timeout = static_cast<Nanos>(f.wait_timeout) * 1'000'000'000;
+  return how;
 }
 
 int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
@@ -48,13 +55,14 @@ int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
   }
   if (int code = refuse_plan(saved->plan, {f.skip_unreachable, f.allow_partial}); code != 0)
     return code;
-  return carry_out(saved->stack, saved->plan, *fleet, observed, **lock,
-                   carry_options(f, stack.parallel));
+  return carry_out_plan(saved->stack, saved->plan, *fleet, observed, **lock,
+                        carry_options(f, stack));
 }
 
 int run_apply(const StackOptions& stack, const ApplyFlags& f) {
   // A saved plan was reviewed when it was made, and is applied exactly, without asking.
   if (!f.plan_file.empty()) return apply_saved(stack, f);
+  if (int code = json_needs_yes(f.json, f.yes, "apply"); code != 0) return code;
   if (int code = need_terminal(f.yes, "apply"); code != 0) return code;
   PlanRequest request = plan_request(stack);
   if (!f.strategy.empty()) request.strategy = parse_strategy(f.strategy);
@@ -67,16 +75,10 @@ int run_apply(const StackOptions& stack, const ApplyFlags& f) {
   if (!f.json) render_plan(std::cout, plan, planned->observed);
   if (int code = refuse_plan(plan, {f.skip_unreachable, f.allow_partial}); code != 0)
     return code;
-  if (!plan.has_changes()) {
-    ApplyReport nothing;
-    finish_report(**lock, nothing);
-    add_unreachable_hosts(planned->observed, nothing);
-    if (f.json) std::cout << apply_report_json(nothing).dump(2) << "\n";
-    return apply_exit_code(nothing);
-  }
-  if (!confirmed(f.yes, plan, "Do you want to apply these changes?")) return 1;
-  return carry_out(planned->stack, plan, planned->fleet, planned->observed, **lock,
-                   carry_options(f, stack.parallel));
+  if (plan.has_changes() && !confirmed(f.yes, plan, "Do you want to apply these changes?"))
+    return 1;
+  return carry_out_plan(planned->stack, plan, planned->fleet, planned->observed, **lock,
+                        carry_options(f, stack));
 }
 
 }  // namespace
@@ -87,7 +89,8 @@ void add_apply_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   sub->add_option("plan", f->plan_file, "A plan saved by `berth plan --out` (applied exactly)")
       ->type_name("PLANFILE");
   sub->add_flag("-y,--yes", f->yes, "Do not ask for confirmation");
-  sub->add_flag("--json", f->json, "Print the apply report as JSON");
+  sub->add_flag("--json", f->json,
+                "Stream one JSON object per event on stdout (docs/output.md); needs --yes");
   sub->add_flag("--allow-partial", f->allow_partial,
                 "Apply even if some replicas cannot be placed");
   sub->add_flag("--skip-unreachable", f->skip_unreachable,

@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
   add_apply_command(app, stack, exit_code);
   add_destroy_command(app, stack, exit_code);
   add_ps_command(app, stack, exit_code);
+  add_status_command(app, stack, exit_code);
   add_logs_command(app, stack, exit_code);
   add_config_command(app, stack, exit_code);
   add_validate_command(app, stack, exit_code);

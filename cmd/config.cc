@@ -1,8 +1,10 @@
 // berth config / berth validate: the stack as `docker compose config` prints it
 // (docs/config.md), or just the check.
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
+#include "cmd/render.h"
 
 namespace berth::cli {
 namespace {
@@ -23,14 +25,30 @@ int run_config(const StackOptions& stack, bool json) {
   return 0;
 }
 
-int run_validate(const StackOptions& stack) {
+int run_validate(const StackOptions& stack, bool json) {
   PlanRequest request = plan_request(stack);
   Diagnostics diag;
   auto loaded = load_checked(request.load, diag);
   if (loaded.ok()) resolve_inventory(request.inventory_path, loaded->project_dir, diag);
+  int code = !loaded.ok() ? exit_code_for(loaded.error().kind) : diag.ok() ? 0 : 1;
+  if (json) {
+    // Everything found is in the document: an editor or a CI step reads one thing.
+    nlohmann::json errors = nlohmann::json::array(), warnings = nlohmann::json::array();
+    for (const Error& e : diag.errors) errors.push_back(error_json(e));
+    for (const Warning& w : diag.warnings) warnings.push_back(warning_json(w));
+    if (!loaded.ok() && diag.errors.empty()) errors.push_back(error_json(loaded.error()));
+    std::cout << nlohmann::json{{"valid", code == 0},
+                                {"stack", loaded.ok() ? loaded->name : ""},
+                                {"services", loaded.ok() ? loaded->services.size() : 0},
+                                {"errors", errors},
+                                {"warnings", warnings}}
+                     .dump(2)
+              << "\n";
+    return code;
+  }
   report_diagnostics(diag);
   if (!loaded.ok()) return report_error(loaded.error());
-  if (!diag.ok()) return 1;
+  if (code != 0) return code;
   std::cout << "The stack " << loaded->name << " is valid (" << loaded->services.size()
             << " services).\n";
   return 0;
@@ -46,8 +64,10 @@ void add_config_command(CLI::App& app, StackOptions& stack, int& exit_code) {
 }
 
 void add_validate_command(CLI::App& app, StackOptions& stack, int& exit_code) {
+  auto json = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand("validate", "Check the stack and inventory files only");
-  sub->callback([&stack, &exit_code] { exit_code = run_validate(stack); });
+  sub->add_flag("--json", *json, "{valid, stack, services, errors[], warnings[]} on stdout");
+  sub->callback([&stack, &exit_code, json] { exit_code = run_validate(stack, *json); });
 }
 
 }  // namespace berth::cli

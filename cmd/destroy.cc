@@ -1,6 +1,7 @@
 // berth destroy: remove everything the stack owns (like `docker compose down`), under the lock.
 #include <iostream>
 
+#include "cmd/carry_out.h"
 #include "cmd/commands.h"
 #include "cmd/plan_common.h"
 #include "cmd/render.h"
@@ -12,9 +13,11 @@ struct DestroyFlags {
   bool yes = false;
   bool volumes = false;
   bool skip_unreachable = false;
+  bool json = false;
 };
 
 int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
+  if (int code = json_needs_yes(f.json, f.yes, "destroy"); code != 0) return code;
   if (int code = need_terminal(f.yes, "destroy"); code != 0) return code;
   auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
@@ -22,13 +25,15 @@ int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
   auto lock = lock_and_observe(p, {stack.parallel, f.skip_unreachable, false, 0});
   if (!lock.ok()) return report_error(lock.error());
   p.plan = destroy_plan(p.stack, p.observed, f.volumes);
-  render_plan(std::cout, p.plan, p.observed);
+  if (!f.json) render_plan(std::cout, p.plan, p.observed);
   if (int code = refuse_plan(p.plan, {f.skip_unreachable, true}); code != 0) return code;
-  if (!p.plan.has_changes()) return 0;
-  if (!confirmed(f.yes, p.plan, "Do you really want to remove everything above?")) return 1;
-  CarryOut how;
-  how.parallel = stack.parallel;
-  return carry_out(p.stack, p.plan, p.fleet, p.observed, **lock, how);
+  if (p.plan.has_changes() &&
+      !confirmed(f.yes, p.plan, "Do you really want to remove everything above?"))
+    return 1;
+  CarryOut how{f.json, stack.no_color, {}};
+  how.options.max_parallel = stack.parallel;
+  how.options.interrupted = interrupted;
+  return carry_out_plan(p.stack, p.plan, p.fleet, p.observed, **lock, how);
 }
 
 }  // namespace
@@ -41,6 +46,8 @@ void add_destroy_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   sub->add_flag("-v,--volumes", f->volumes, "Also remove the stack's named volumes");
   sub->add_flag("--skip-unreachable", f->skip_unreachable,
                 "Remove from the reachable hosts only");
+  sub->add_flag("--json", f->json,
+                "Stream one JSON object per event on stdout (docs/output.md); needs --yes");
   sub->callback([&stack, &exit_code, f] { exit_code = run_destroy(stack, *f); });
 }
 

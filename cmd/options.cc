@@ -23,6 +23,7 @@ void add_stack_options(CLI::App& app, StackOptions& o) {
   app.add_option("--ssh-option", o.ssh_options, "Extra ssh -o option, e.g. IdentityFile=~/k")
       ->type_name("OPT");
   app.add_option("--parallel", o.parallel, "Hosts worked on at once")->check(CLI::Range(1, 1024));
+  app.add_flag("--no-color", o.no_color, "No colors in live progress (so does NO_COLOR=1)");
 }
 
 PlanRequest plan_request(const StackOptions& o) {
@@ -73,6 +74,20 @@ bool confirm(const std::string& question) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "yes";
+}
+
+int json_needs_yes(bool json, bool yes, const char* command) {
+  if (!json || yes) return 0;
+  return report_error(Error{ErrorKind::kUsage,
+                            {},
+                            "",
+                            "",
+                            fmt::format("{} --json streams events on stdout and cannot ask for "
+                                        "confirmation there",
+                                        command),
+                            fmt::format("review with `berth plan`, then run `berth {} --json "
+                                        "--yes`",
+                                        command)});
 }
 
 namespace {

@@ -22,7 +22,8 @@ struct StackOptions {
   bool no_color = false;
 };
 
-// Adds -f, -p, --env-file, --profile, --project-directory, -i, --ssh-option, --parallel.
+// Adds -f, -p, --env-file, --profile, --project-directory, -i, --ssh-option, --parallel,
+// --no-color.
 void add_stack_options(CLI::App& app, StackOptions& options);
 
 // The request every pipeline-based subcommand starts from (environment from the process).
@@ -40,6 +41,9 @@ bool stdin_is_tty();
 bool stdout_is_tty();
 // Asks on the terminal; true only for "yes".
 bool confirm(const std::string& question);
+// A command that streams JSON lines cannot also ask on stdout: --json without --yes is a usage
+// error (exit 1), said on stderr. Returns 0 when the flags are fine.
+int json_needs_yes(bool json, bool yes, const char* command);
 
 // Set by SIGINT/SIGTERM; polled by long operations.
 bool interrupted();

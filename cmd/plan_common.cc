@@ -4,8 +4,6 @@
 
 #include <iostream>
 
-#include "cmd/render.h"
-
 namespace berth::cli {
 
 Strategy parse_strategy(const std::string& name) {
@@ -62,25 +60,6 @@ bool confirmed(bool yes, const Plan& plan, const char* question) {
   if (confirm(question)) return true;
   std::cout << "Cancelled; nothing was changed.\n";
   return false;
-}
-
-int carry_out(const Stack& stack, const Plan& plan, Fleet& fleet, const Observed& observed,
-              StackLock& lock, const CarryOut& how) {
-  ConsoleProgress progress(std::cerr);
-  ApplyOptions options;
-  options.max_parallel = how.parallel;
-  options.health_timeout = static_cast<Nanos>(how.health_timeout_seconds) * 1'000'000'000;
-  options.interrupted = interrupted;
-  options.wait = how.wait;
-  options.wait_timeout = static_cast<Nanos>(how.wait_timeout_seconds) * 1'000'000'000;
-  ApplyReport report = apply_plan(stack, plan, fleet, options, progress);
-  finish_report(lock, report);
-  add_unreachable_hosts(observed, report);
-  if (how.json)
-    std::cout << apply_report_json(report).dump(2) << "\n";
-  else
-    render_apply_report(std::cout, report);
-  return apply_exit_code(report);
 }
 
 void finish_report(StackLock& lock, ApplyReport& report) {

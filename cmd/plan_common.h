@@ -28,18 +28,6 @@ int need_terminal(bool yes, const char* command);
 // away from their volumes says so just before the question.
 bool confirmed(bool yes, const Plan& plan, const char* question);
 
-// Applies `plan` (made under `lock`), releases the lock, prints the report (JSON with `json`)
-// and returns apply_exit_code. apply, destroy and rollback all end here.
-struct CarryOut {
-  int parallel = 16;
-  int health_timeout_seconds = 120;
-  bool json = false;
-  bool wait = false;  // apply --wait: then every replica must be healthy (exit 8 on timeout)
-  int wait_timeout_seconds = 300;
-};
-int carry_out(const Stack& stack, const Plan& plan, Fleet& fleet, const Observed& observed,
-              StackLock& lock, const CarryOut& how);
-
 // Folds the lock's notes and release error into the report.
 void finish_report(StackLock& lock, ApplyReport& report);
 // Adds unreachable hosts to an apply report as failed hosts.

@@ -105,6 +105,14 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
   out << summary_line(plan) << "\n";
 }
 
+std::string apply_summary_line(const ApplyReport& report) {
+  if (!report.ok() && report.changes_done() == 0) return "Apply failed: nothing was changed.";
+  return fmt::format("Apply {}: {} change{} done on {} host{}.",
+                     report.ok() ? "complete" : "incomplete", report.changes_done(),
+                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
+                     report.hosts.size() == 1 ? "" : "s");
+}
+
 void render_apply_report(std::ostream& out, const ApplyReport& report) {
   for (const HostReport& h : report.hosts) {
     const char* status = h.errors.empty() ? "ok" : "FAILED";
@@ -120,14 +128,30 @@ void render_apply_report(std::ostream& out, const ApplyReport& report) {
   if (report.interrupted)
     out << "Interrupted: the steps above were done, the replacement in progress was rolled "
            "back and the locks released; run apply again to converge.\n";
-  if (!report.ok() && report.changes_done() == 0) {
-    out << "Apply failed: nothing was changed.\n";
-    return;
-  }
-  out << fmt::format("Apply {}: {} change{} done on {} host{}.\n",
-                     report.ok() ? "complete" : "incomplete", report.changes_done(),
-                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
-                     report.hosts.size() == 1 ? "" : "s");
+  out << apply_summary_line(report) << "\n";
+}
+
+namespace {
+nlohmann::json located(const std::string& text, const SourceLocation& at,
+                       const std::map<std::string, std::string>& fields) {
+  nlohmann::json j = {{"text", text}};
+  if (at.known()) j["file"] = at.file;
+  if (at.line > 0) j["line"] = at.line;
+  if (at.column > 0) j["column"] = at.column;
+  for (const auto& [key, value] : fields)
+    if (!value.empty()) j[key] = value;
+  return j;
+}
+}  // namespace
+
+nlohmann::json error_json(const Error& e) {
+  return located(
+      e.str(), e.location,
+      {{"host", e.host}, {"service", e.service}, {"message", e.message}, {"hint", e.hint}});
+}
+
+nlohmann::json warning_json(const Warning& w) {
+  return located(w.str(), w.location, {{"service", w.service}, {"message", w.message}});
 }
 
 nlohmann::json apply_report_json(const ApplyReport& report) {
@@ -146,14 +170,6 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
                         {"replicas", r.replicas}, {"failed", r.failed}});
   return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
           {"notes", report.notes}, {"errors", errors}, {"rollouts", rollouts}};
-}
-
-void ConsoleProgress::event(const Event& e) {
-  if (e.message.empty()) return;
-  std::lock_guard<std::mutex> guard(mu_);
-  out_ << fmt::format("{:<10} {:<14} {}\n", e.host.empty() ? "-" : e.host,
-                      e.service.empty() ? "-" : e.service, e.message)
-       << std::flush;
 }
 
 }  // namespace berth::cli

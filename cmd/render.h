@@ -1,7 +1,8 @@
-// Text renderings for a terminal or a log: the plan, apply progress and the apply summary.
+// Text renderings for a terminal or a log: the plan and the apply summary (progress while a
+// run works: cmd/progress.h).
 #pragma once
 
-#include <mutex>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 
@@ -16,19 +17,18 @@ namespace berth::cli {
 void render_plan(std::ostream& out, const Plan& plan, const Observed& observed);
 std::string summary_line(const Plan& plan);
 
-// Apply summary per host: what was done, what failed.
+// Apply summary per host: what was done, what failed; then apply_summary_line.
 void render_apply_report(std::ostream& out, const ApplyReport& report);
+// "Apply complete: 3 changes done on 2 hosts.", "Apply incomplete: ...", "Apply failed: nothing
+// was changed."
+std::string apply_summary_line(const ApplyReport& report);
+// An error or warning as data, for --json: {text (as printed), file, line, column, host,
+// service, message, hint}, empty fields left out.
+nlohmann::json error_json(const Error& e);
+nlohmann::json warning_json(const Warning& w);
+
+// The report as the `done` event carries it: {ok, interrupted, hosts[{host, ok, done[],
+// errors[]}], notes[], errors[]}.
 nlohmann::json apply_report_json(const ApplyReport& report);
-
-// Progress lines "host  service  text" on stderr, one per event, thread-safe.
-class ConsoleProgress : public Progress {
- public:
-  explicit ConsoleProgress(std::ostream& out) : out_(out) {}
-  void event(const Event& e) override;
-
- private:
-  std::ostream& out_;
-  std::mutex mu_;
-};
 
 }  // namespace berth::cli

@@ -4,6 +4,7 @@
 // file again, as `docker stack deploy` would after `docker service rollback`.
 #include <iostream>
 
+#include "cmd/carry_out.h"
 #include "cmd/commands.h"
 #include "cmd/plan_common.h"
 #include "cmd/render.h"
@@ -21,6 +22,7 @@ struct RollbackFlags {
 };
 
 int run_rollback(const StackOptions& stack, const RollbackFlags& f) {
+  if (int code = json_needs_yes(f.json, f.yes, "rollback"); code != 0) return code;
   if (int code = need_terminal(f.yes, "rollback"); code != 0) return code;
   auto planned = open_reported(plan_request(stack));
   if (!planned.ok()) return report_error(planned.error());
@@ -33,10 +35,14 @@ int run_rollback(const StackOptions& stack, const RollbackFlags& f) {
   const Plan& plan = planned->plan;
   if (!f.json) render_plan(std::cout, plan, planned->observed);
   if (int code = refuse_plan(plan, {f.skip_unreachable, false}); code != 0) return code;
-  if (!plan.has_changes()) return 0;
-  if (!confirmed(f.yes, plan, "Do you want to roll back to the previous spec?")) return 1;
-  return carry_out(planned->stack, plan, planned->fleet, planned->observed, **lock,
-                   {stack.parallel, f.health_timeout, f.json, false, 0});
+  if (plan.has_changes() &&
+      !confirmed(f.yes, plan, "Do you want to roll back to the previous spec?"))
+    return 1;
+  CarryOut how{f.json, stack.no_color, {}};
+  how.options.max_parallel = stack.parallel;
+  how.options.health_timeout = static_cast<Nanos>(f.health_timeout) * 1'000'000'000;
+  how.options.interrupted = interrupted;
+  return carry_out_plan(planned->stack, plan, planned->fleet, planned->observed, **lock, how);
 }
 
 }  // namespace
@@ -49,7 +55,8 @@ void add_rollback_command(CLI::App& app, StackOptions& stack, int& exit_code) {
       ->required()
       ->type_name("SERVICE");
   sub->add_flag("-y,--yes", f->yes, "Do not ask for confirmation");
-  sub->add_flag("--json", f->json, "Print the report as JSON");
+  sub->add_flag("--json", f->json,
+                "Stream one JSON object per event on stdout (docs/output.md); needs --yes");
   sub->add_flag("--skip-unreachable", f->skip_unreachable,
                 "Work on the reachable hosts only");
   sub->add_option("--health-timeout", f->health_timeout,
