@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "engine/apply_run.h"
 #include "engine/parallel.h"
+#include "engine/rollout_record.h"
 
 namespace berth {
 namespace {
@@ -170,6 +172,28 @@ void remove_kept(ApplyRun& run, const Service& s, std::vector<Replaced>& done) {
   }));
 }
 
+// Writes how the rollout ended on every host it touched (engine/rollout_record.h), for
+// `berth status`. A host that fails here only loses its record.
+void record_outcome(ApplyRun& run, const Service& s, const std::vector<const Change*>& rolling,
+                    const RolloutOutcome& outcome) {
+  std::set<std::string> hosts;
+  for (const Change* c : rolling) {
+    hosts.insert(c->host);
+    if (!c->from_host.empty()) hosts.insert(c->from_host);
+  }
+  RolloutRecord record;
+  record.result = outcome.result;
+  record.message = outcome.message;
+  record.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  std::vector<std::string> list(hosts.begin(), hosts.end());
+  run.check(parallel_for(list.size(), run.options.max_parallel, [&](size_t k) {
+    if (run.host_failed(list[k])) return;
+    (void)write_rollout_record(run.provider(list[k]), run.stack.name, s.name, record);
+  }));
+}
+
 }  // namespace
 
 void roll_service(ApplyRun& run, const Service& s, const std::vector<const Change*>& rolling) {
@@ -222,6 +246,7 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
         run.emit(p);
         remove_kept(run, s, done);
       }
+      record_outcome(run, s, rolling, outcome);
       return run.outcome(outcome);
     }
     if (u.delay > 0 && at + batch < rolling.size() && !run.stop_requested())
@@ -238,6 +263,7 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
                                                                  : "put back on the previous spec");
   }
   remove_kept(run, s, done);
+  record_outcome(run, s, rolling, outcome);
   run.outcome(outcome);
 }
 
