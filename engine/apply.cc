@@ -241,7 +241,7 @@ bool wait_all_healthy(ApplyRun& run) {
     Nanos left = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      deadline - std::chrono::steady_clock::now())
                      .count();
-    Status st = wait_for_service(run, s.name, "service_healthy", std::max<Nanos>(left, 1));
+    Status st = wait_for_service(run, s.name, "eventually_healthy", std::max<Nanos>(left, 1));
     if (!st.ok()) {
       if (st.error().kind != ErrorKind::kInterrupted)
         run.check(Error{ErrorKind::kHost, {}, st.error().host, s.name,

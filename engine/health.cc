@@ -26,8 +26,10 @@ Verdict judge(const ObservedContainer& c, const std::string& condition) {
   }
   if (c.state == "exited" || c.state == "dead")
     return {Readiness::kFailed, fmt::format("{} exited with code {}", c.name, c.exit_code)};
-  if (condition == "service_healthy" || condition == "ready") {
-    if (c.health == "unhealthy") return {Readiness::kFailed, fmt::format("{} is unhealthy", c.name)};
+  if (condition == "service_healthy" || condition == "ready" || condition == "eventually_healthy") {
+    // A later check can still pass: --wait keeps waiting through "unhealthy" until its timeout.
+    if (c.health == "unhealthy" && condition != "eventually_healthy")
+      return {Readiness::kFailed, fmt::format("{} is unhealthy", c.name)};
     if (c.health == "healthy") return {Readiness::kReady, ""};
     if (c.health.empty() && c.state == "running") return {Readiness::kReady, ""};
     return {Readiness::kWaiting, ""};
