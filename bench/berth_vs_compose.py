@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""berth vs docker-compose on the same lab engines, in one run (SPEC.md, Performance).
+"""berth vs docker-compose on the same lab engines, in one run (docs/design.md, Performance).
 
 Usage (as root, from the repository, after scripts/setup.sh built build/cmd/berth):
     python3 bench/berth_vs_compose.py local   # one engine, unix socket: berth vs docker-compose

@@ -80,7 +80,7 @@ inline World to_world(const Instance& in) {
   return w;
 }
 
-// SPEC.md's bound: max over dimensions of ceil(sum of demand / host capacity).
+// docs/design.md's bound: max over dimensions of ceil(sum of demand / host capacity).
 inline int64_t lower_bound(const Instance& in) {
   int64_t cpu = 0, mem = 0;
   for (const Kind& k : in.kinds) cpu += k.cpu * k.replicas, mem += k.mem * k.replicas;

@@ -72,6 +72,7 @@ void add_unreachable_hosts(const Observed& observed, ApplyReport& report) {
     if (h.reachable) continue;
     HostReport r;
     r.host = h.name;
+    r.unreachable = true;
     r.errors.push_back(h.error);
     report.hosts.push_back(std::move(r));
   }

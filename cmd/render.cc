@@ -107,15 +107,18 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
 
 std::string apply_summary_line(const ApplyReport& report) {
   if (!report.ok() && report.changes_done() == 0) return "Apply failed: nothing was changed.";
+  size_t hosts = 0;
+  for (const HostReport& h : report.hosts) hosts += h.done.empty() ? 0 : 1;
   return fmt::format("Apply {}: {} change{} done on {} host{}.",
                      report.ok() ? "complete" : "incomplete", report.changes_done(),
-                     report.changes_done() == 1 ? "" : "s", report.hosts.size(),
-                     report.hosts.size() == 1 ? "" : "s");
+                     report.changes_done() == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s");
 }
 
 void render_apply_report(std::ostream& out, const ApplyReport& report) {
   for (const HostReport& h : report.hosts) {
-    const char* status = h.errors.empty() ? "ok" : "FAILED";
+    const char* status = h.unreachable ? "SKIPPED, unreachable"
+                         : h.errors.empty() ? "ok"
+                                            : "FAILED";
     out << fmt::format("host {}: {} ({} done)\n", h.host, status, h.done.size());
     for (const auto& e : h.errors) out << fmt::format("  error: {}\n", e.str());
   }

@@ -38,6 +38,7 @@ struct HostReport {
   std::string host;
   std::vector<std::string> done;  // "created demo-web-1", "removed network demo_default", ...
   std::vector<Error> errors;      // empty = everything planned for this host was done
+  bool unreachable = false;       // left out by --skip-unreachable: errors says why
 };
 
 // How a service's rollout ended (docs/rollouts.md).

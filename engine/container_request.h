@@ -1,5 +1,5 @@
 // Turns a service replica of the desired Stack into the Provider's ContainerCreate:
-// resolves volume and network keys to engine names, adds berth's labels (SPEC.md, State) and
+// resolves volume and network keys to engine names, adds berth's labels (docs/design.md, State) and
 // the extra_hosts entries derived from placement.
 #pragma once
 

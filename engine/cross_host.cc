@@ -1,5 +1,7 @@
 #include "engine/cross_host.h"
 
+#include "planner/address.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 

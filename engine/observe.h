@@ -1,4 +1,4 @@
-// Observe: read the real state of every host, in parallel (SPEC.md, State).
+// Observe: read the real state of every host, in parallel (docs/design.md, State).
 //
 // Per host: engine info, every container (all=1), an inspect of this stack's containers and of
 // every running container (whose reservations or limits count as used), this stack's

@@ -1,4 +1,4 @@
-// The read side of the pipeline: load -> observe -> place -> diff (SPEC.md, The pipeline).
+// The read side of the pipeline: load -> observe -> place -> diff (docs/design.md, The pipeline).
 #pragma once
 
 #include <memory>

@@ -51,7 +51,7 @@ Status write_rollout_record(Provider& provider, const std::string& stack,
   VolumeSpec spec;
   spec.name = rollout_volume(stack, service);
   std::map<std::string, std::string> wanted = record_labels(stack, service, record);
-  // Create answers with an existing volume as it is (TRAPS.md): an older record, or (after an
+  // Create answers with an existing volume as it is (docs/traps.md): an older record, or (after an
   // engine restart) one without labels. Either way it is replaced, once.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto got = provider.create_volume(spec, wanted);

@@ -1,5 +1,5 @@
 // Rollout records: how the last rollout of a service ended, kept on the hosts themselves (no
-// state file: SPEC.md, State). apply writes one per (stack, service) on every host the rollout
+// state file: docs/design.md, State). apply writes one per (stack, service) on every host the rollout
 // touched, as a volume named berth-rollout-<stack>-<service> whose labels are the record;
 // `berth status` reads them back through observe (every volume labelled with the stack).
 #pragma once

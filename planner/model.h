@@ -256,7 +256,7 @@ struct Inventory {
 
 // ---------------------------------------------------------------- observed state
 
-// Label keys berth puts on what it creates (SPEC.md, State).
+// Label keys berth puts on what it creates (docs/design.md, State).
 namespace labels {
 inline constexpr const char* kStack = "io.berth.stack";
 inline constexpr const char* kService = "io.berth.service";

@@ -1,4 +1,4 @@
-// Placement: which host runs each replica (SPEC.md, Placement). Pure, deterministic.
+// Placement: which host runs each replica (docs/design.md, Placement). Pure, deterministic.
 //
 // Inputs: the stack's services, the hosts (inventory: name, labels, role) and what they run
 // (Observed: capacity, every container with its reservations/limits and published ports, and

@@ -1,4 +1,4 @@
-// Binpack of fresh replicas, host by host (SPEC.md, Placement; docs/placement.md).
+// Binpack of fresh replicas, host by host (docs/design.md, Placement; docs/placement.md).
 //
 // Replicas are grouped into kinds (planner/placement_kinds.h), so the cost depends on hosts and
 // kinds, never on replicas. Hosts are filled one at a time (hosts in use first, then by name).

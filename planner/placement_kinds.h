@@ -3,7 +3,7 @@
 //
 // A kind is a set of interchangeable replicas: the same demand vector and the same
 // constraints, from one or more services without published ports or max_replicas_per_node
-// (SPEC.md, Placement: equivalence classes). A service with ports or a per-node maximum is a kind
+// (docs/design.md, Placement: equivalence classes). A service with ports or a per-node maximum is a kind
 // of its own, `plain` false, and is checked replica-count-wise through pack::fit_count.
 #pragma once
 

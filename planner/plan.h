@@ -1,4 +1,4 @@
-// Plan: the pure diff of desired (Stack + Placement) against Observed (SPEC.md, Plan and apply).
+// Plan: the pure diff of desired (Stack + Placement) against Observed (docs/design.md, Plan and apply).
 //
 // Applying a Plan is the engine's only way to change a host. Unchanged replicas appear only in
 // the summary's counts.
@@ -102,7 +102,7 @@ Plan make_plan(const Stack& stack, const Observed& observed, const PlacementResu
 // capacity of every host: a saved plan whose fingerprint differs is stale.
 std::string observed_fingerprint(const Observed& observed);
 
-// The plan document (SPEC.md): format_version, fingerprint, changes[], placements[],
+// The plan document (docs/design.md): format_version, fingerprint, changes[], placements[],
 // unplaced[], summary. Secret values are masked unless `reveal_secrets`.
 nlohmann::json plan_to_json(const Plan& plan, bool reveal_secrets = false);
 Result<Plan> plan_from_json(const nlohmann::json& doc);

@@ -1,4 +1,4 @@
-// The canonical spec of a replica and its hash (SPEC.md, State).
+// The canonical spec of a replica and its hash (docs/design.md, State).
 //
 // canonical_spec() is the JSON of the fields that force a recreate, with sorted keys and
 // defaults omitted, so that the same service always gives the same bytes. Not in it: replica

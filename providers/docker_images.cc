@@ -86,7 +86,7 @@ Status DockerProvider::progress_stream(http::Request request, const std::string&
       json line = docker::parse(pending.substr(0, nl));
       pending.erase(0, nl + 1);
       if (!line.is_object()) continue;
-      // Failures mid-stream arrive inside a 200 answer (TRAPS.md), with `error`,
+      // Failures mid-stream arrive inside a 200 answer (docs/traps.md), with `error`,
       // `errorDetail` or both.
       docker::ProgressLine p = docker::progress_line(line);
       if (p.failed) {

@@ -132,9 +132,6 @@ Result<std::unique_ptr<Provider>> make_provider(const Host& host, const Provider
 std::unique_ptr<Provider> make_snapshot_provider(const ObservedHost& saved);
 std::unique_ptr<Provider> make_offline_provider(const Host& host);
 
-// The host part of an ssh://[user@]host[:port] address; "" for other schemes or a bad address.
-std::string ssh_address_host(const std::string& address);
-
 // Address of the local engine: DOCKER_HOST if set, else unix:///var/run/docker.sock.
 std::string default_engine_address();
 

@@ -30,7 +30,7 @@
 
 #include "providers/child_process.h"
 #include "providers/socket_util.h"
-#include "providers/ssh_address.h"
+#include "planner/address.h"
 #include "providers/ssh_errors.h"
 #include "providers/transport.h"
 

@@ -26,6 +26,6 @@ build() {  # [targets...]: default everything
   # ccache, when a developer has it, makes rebuilds in several checkouts cheap; CI needs none.
   local launcher=""
   command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $launcher >/dev/null
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} $launcher >/dev/null
   ninja -C "$BUILD" -j2 "$@"
 }

@@ -1,4 +1,4 @@
-// The inventory file (SPEC.md, Inventory).
+// The inventory file (docs/design.md, Inventory).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include "engine/load/fields.h"
 #include "engine/load/files.h"
 #include "engine/load/loader.h"
+#include "planner/address.h"
 
 namespace berth {
 namespace {
@@ -25,28 +26,11 @@ std::string engine_identity(const Host& h) {
   const std::string& a = h.address;
   if (a.rfind("unix://", 0) == 0)
     return "unix://" + std::filesystem::path(a.substr(7)).lexically_normal().string();
-  if (a.rfind("ssh://", 0) != 0) return "";
-  std::string rest = a.substr(6);
-  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
-  std::string user;
-  if (auto at = rest.rfind('@'); at != std::string::npos) {
-    user = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-  }
-  std::string host = rest, port = "22";
-  size_t colon = rest.rfind(':');
-  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
-    size_t close = rest.find(']');
-    if (close == std::string::npos) return "";
-    host = rest.substr(1, close - 1);
-    if (colon != std::string::npos && colon > close) port = rest.substr(colon + 1);
-  } else if (colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  if (host.empty()) return "";
+  auto target = parse_ssh_address(h.name, a);
+  if (!target.ok()) return "";
+  std::string port = target->port.empty() ? "22" : target->port;
   port.erase(0, std::min(port.find_first_not_of('0'), port.size() - 1));  // "022" is 22
-  return "ssh://" + user + "@" + lower(host) + ":" + port + " " + h.socket;
+  return "ssh://" + target->user + "@" + lower(target->host) + ":" + port + " " + h.socket;
 }
 
 // Two names for one engine would each remove what the other placed: refuse them.
@@ -100,7 +84,9 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
     load::check_keys(c, node, {{"address", "labels", "capacity", "role", "socket", "drain"}, {}}, "host " + name);
     const load::Node* address = node.find("address");
     h.address = address ? load::as_string(c, *address, "address").value_or("") : "";
-    if (h.address.rfind("ssh://", 0) != 0 && h.address.rfind("unix://", 0) != 0)
+    const bool ssh = h.address.rfind("ssh://", 0) == 0;
+    if ((!ssh && h.address.rfind("unix://", 0) != 0) ||
+        (ssh && !parse_ssh_address(name, h.address).ok()))
       load::fail(c, address ? address->location : h.location,
                  fmt::format("host {}: address must be ssh://[user@]host[:port] or "
                              "unix:///path.sock, got '{}'", name, h.address));

@@ -31,7 +31,7 @@ struct LoadOptions {
 // else is refused before it is read, so a FIFO never blocks. Time and memory are linear in
 // the size of the files.
 Stack load_stack(const LoadOptions& options, Diagnostics& diag);
-// Inventory file (SPEC.md, Inventory). Hosts sorted by name. The same rules for what may be
+// Inventory file (docs/design.md, Inventory). Hosts sorted by name. The same rules for what may be
 // read; two hosts with the same address (same user, host, port and socket for ssh; same path
 // for unix) are an error naming both.
 Inventory load_inventory(const std::string& path, Diagnostics& diag);

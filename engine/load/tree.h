@@ -1,6 +1,6 @@
 // A YAML document as berth reads it: our own tree with a location on every node, built from
 // yaml-cpp once. Merge keys (<<) are resolved, aliases expanded (with a cap), duplicate keys
-// reported with both locations, and more than one document refused (TRAPS.md, yaml-cpp).
+// reported with both locations, and more than one document refused (docs/traps.md, yaml-cpp).
 #pragma once
 
 #include <functional>

@@ -1,8 +1,8 @@
-// The one ssh:// address parser (providers/ssh_address.h, issue 7.7).
+// The one ssh:// address parser (planner/address.h, issue 7.7).
 #include <gtest/gtest.h>
 
 #include "providers/provider.h"
-#include "providers/ssh_address.h"
+#include "planner/address.h"
 
 namespace berth {
 namespace {

@@ -1,5 +1,5 @@
-// The one parser of ssh://[user@]host[:port] addresses (the transport, cross-host checks and
-// ssh_address_host in providers/provider.h all use it). Internal to providers/.
+// The one parser of ssh://[user@]host[:port] addresses: the inventory's checks, the SSH
+// transport and the cross-host checks all use it.
 #pragma once
 
 #include <string>
@@ -15,5 +15,8 @@ struct SshTarget {
 
 // `name` is the inventory host, for the error. Accepts IPv6 in brackets: ssh://u@[::1]:2222.
 Result<SshTarget> parse_ssh_address(const std::string& name, const std::string& address);
+
+// The host part of an ssh://[user@]host[:port] address; "" for other schemes or a bad address.
+std::string ssh_address_host(const std::string& address);
 
 }  // namespace berth

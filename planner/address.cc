@@ -1,8 +1,7 @@
-#include "providers/ssh_address.h"
+#include "planner/address.h"
 
 #include <fmt/format.h>
 
-#include "providers/provider.h"
 
 namespace berth {
 
