@@ -181,8 +181,14 @@ void Lab::link_up(const std::string& h) const { lab_cmd(*this, "link-up", h); }
 Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   static std::unique_ptr<LabOwner> owner;
   if (owner) return owner->lab;
-  // A network of its own per process, so a lab someone runs by hand does not collide.
+  // A network of its own per process, so labs of test binaries running side by side (ctest -j)
+  // and a lab someone runs by hand do not collide: the first K from the PID whose bridge
+  // (tests/lab/lab: bl<K>br) does not exist yet.
   int net = 100 + getpid() % 100;
+  for (int tries = 0; tries < 100 && std::filesystem::exists("/sys/class/net/bl" +
+                                                              std::to_string(net) + "br");
+       ++tries)
+    net = 100 + (net - 99) % 100;
   std::string dir = "/tmp/berth-itest-" + std::to_string(getpid());
   std::vector<std::string> up = {lab_script(), "up", std::to_string(hosts), "--dir", dir,
                                  "--net", std::to_string(net)};
