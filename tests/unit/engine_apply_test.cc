@@ -10,6 +10,7 @@
 #include "engine/apply.h"
 #include "engine/lock.h"
 #include "engine/observe.h"
+#include "fake_fleet.h"
 #include "fake_provider.h"
 #include "planner/placement.h"
 #include "planner/plan.h"
@@ -21,18 +22,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::FakeProvider;
 
-class SilentProgress : public Progress {
- public:
-  void event(const Event&) override {}
-};
+using testing::SilentProgress;
 
 Service service(const std::string& name, int replicas) {
-  Service s;
-  s.name = name;
-  s.replicas = replicas;
-  s.spec.image = "busybox";
-  s.spec.networks = {"default"};
-  s.reservations.memory = 64LL << 20;
+  Service s = testing::busybox_service(name, replicas);
   s.update_config.monitor = 0;  // the fake's replicas are healthy at once
   return s;
 }

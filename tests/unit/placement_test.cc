@@ -6,26 +6,13 @@
 #include <map>
 
 #include "planner/placement.h"
+#include "tests/unit/placement_world.h"
 
 namespace berth {
 namespace {
 
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  int64_t in(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % (hi - lo + 1)); }
-};
-
-struct World {
-  Stack stack;
-  Inventory inventory;
-  Observed observed;
-};
+using packer_test::Rng;
+using packer_test::World;
 
 void add_host(World& w, const std::string& name, const std::string& zone, Resources cap) {
   Host h;
@@ -64,17 +51,7 @@ World generate(uint64_t seed) {
 }
 
 // What placement leaves running, as the next run would observe it.
-void run_placement(World& w, const PlacementResult& p) {
-  for (auto& h : w.observed.hosts) h.containers.clear();
-  for (const auto& rp : p.placements) {
-    ObservedContainer c;
-    c.id = rp.service + "-" + rp.slot;
-    c.state = "running";
-    c.labels = {{labels::kStack, "p"}, {labels::kService, rp.service}, {labels::kSlot, rp.slot}};
-    for (auto& h : w.observed.hosts)
-      if (h.name == rp.host) h.containers.push_back(c);
-  }
-}
+void run_placement(World& w, const PlacementResult& p) { packer_test::observe(w, p); }
 
 const Service& svc(const World& w, const std::string& name) { return *w.stack.find_service(name); }
 
