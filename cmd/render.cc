@@ -53,8 +53,8 @@ std::string summary_line(const Plan& plan) {
       s.create, s.update, s.recreate, s.move, s.remove, s.unchanged);
   int infra = s.networks_create + s.networks_remove + s.volumes_create + s.volumes_remove;
   if (infra > 0)
-    line += fmt::format("; networks +{} -{}, volumes +{} -{}", s.networks_create,
-                        s.networks_remove, s.volumes_create, s.volumes_remove);
+    line += fmt::format("; networks +{} -{}, volumes +{} -{}", s.networks_create, s.networks_remove,
+                        s.volumes_create, s.volumes_remove);
   if (!plan.unplaced.empty()) line += fmt::format("; {} unplaced", plan.unplaced.size());
   return line + ".";
 }
@@ -107,8 +107,7 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
 
 std::string apply_summary_line(const ApplyReport& report) {
   if (!report.ok() && report.changes_done() == 0) return "Apply failed: nothing was changed.";
-  size_t hosts = 0;
-  for (const HostReport& h : report.hosts) hosts += h.done.empty() ? 0 : 1;
+  const int hosts = report.hosts_changed();
   return fmt::format("Apply {}: {} change{} done on {} host{}.",
                      report.ok() ? "complete" : "incomplete", report.changes_done(),
                      report.changes_done() == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s");
@@ -116,7 +115,7 @@ std::string apply_summary_line(const ApplyReport& report) {
 
 void render_apply_report(std::ostream& out, const ApplyReport& report) {
   for (const HostReport& h : report.hosts) {
-    const char* status = h.unreachable ? "SKIPPED, unreachable"
+    const char* status = h.unreachable      ? "SKIPPED, unreachable"
                          : h.errors.empty() ? "ok"
                                             : "FAILED";
     out << fmt::format("host {}: {} ({} done)\n", h.host, status, h.done.size());
@@ -162,17 +161,21 @@ nlohmann::json apply_report_json(const ApplyReport& report) {
   for (const HostReport& h : report.hosts) {
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : h.errors) errors.push_back(e.str());
-    hosts.push_back({{"host", h.host}, {"ok", h.errors.empty()}, {"done", h.done},
-                     {"errors", errors}});
+    hosts.push_back(
+        {{"host", h.host}, {"ok", h.errors.empty()}, {"done", h.done}, {"errors", errors}});
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : report.errors) errors.push_back(e.str());
   nlohmann::json rollouts = nlohmann::json::array();
   for (const auto& r : report.rollouts)
-    rollouts.push_back({{"service", r.service}, {"result", r.result}, {"message", r.message},
-                        {"replicas", r.replicas}, {"failed", r.failed}});
-  return {{"ok", report.ok()}, {"interrupted", report.interrupted}, {"hosts", hosts},
-          {"notes", report.notes}, {"errors", errors}, {"rollouts", rollouts}};
+    rollouts.push_back({{"service", r.service},
+                        {"result", r.result},
+                        {"message", r.message},
+                        {"replicas", r.replicas},
+                        {"failed", r.failed}});
+  return {{"ok", report.ok()}, {"interrupted", report.interrupted},
+          {"hosts", hosts},    {"notes", report.notes},
+          {"errors", errors},  {"rollouts", rollouts}};
 }
 
 }  // namespace berth::cli

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "engine/apply_run.h"
 #include "engine/container_request.h"
@@ -28,6 +28,12 @@ bool ApplyReport::ok() const {
 int ApplyReport::changes_done() const {
   int n = 0;
   for (const auto& h : hosts) n += static_cast<int>(h.done.size());
+  return n;
+}
+
+int ApplyReport::hosts_changed() const {
+  int n = 0;
+  for (const auto& h : hosts) n += h.done.empty() ? 0 : 1;
   return n;
 }
 
@@ -68,8 +74,7 @@ void ApplyRun::outcome(RolloutOutcome o) {
   rollouts.push_back(std::move(o));
 }
 
-void ApplyRun::done(const std::string& host, const std::string& service,
-                    const std::string& text) {
+void ApplyRun::done(const std::string& host, const std::string& service, const std::string& text) {
   progress.step(host, service, text);
   std::lock_guard<std::mutex> guard(mu);
   reports[host_index(host)].done.push_back(text);
@@ -225,8 +230,9 @@ void remove_unused_infra(ApplyRun& run) {
     const InfraChange& r = run.plan.infra[k];
     if (r.action != Action::kRemove || run.host_failed(r.host)) return;
     Provider& p = run.provider(r.host);
-    Status st = r.kind == InfraChange::Kind::kNetwork ? p.remove_network(r.id.empty() ? r.name : r.id)
-                                                      : p.remove_volume(r.name);
+    Status st = r.kind == InfraChange::Kind::kNetwork
+                    ? p.remove_network(r.id.empty() ? r.name : r.id)
+                    : p.remove_volume(r.name);
     if (!st.ok()) return run.fail(r.host, st.error());
     run.done(r.host, "", fmt::format("removed {} {}", infra_kind(r), r.name));
   }));
@@ -235,8 +241,8 @@ void remove_unused_infra(ApplyRun& run) {
 // apply --wait: every placed replica healthy (or running, with no health check), all within
 // wait_timeout.
 bool wait_all_healthy(ApplyRun& run) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::nanoseconds(run.options.wait_timeout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::nanoseconds(run.options.wait_timeout);
   for (const Service& s : run.stack.services) {
     Nanos left = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      deadline - std::chrono::steady_clock::now())
@@ -244,8 +250,12 @@ bool wait_all_healthy(ApplyRun& run) {
     Status st = wait_for_service(run, s.name, "eventually_healthy", std::max<Nanos>(left, 1));
     if (!st.ok()) {
       if (st.error().kind != ErrorKind::kInterrupted)
-        run.check(Error{ErrorKind::kHost, {}, st.error().host, s.name,
-                        "--wait: " + st.error().message, st.error().hint});
+        run.check(Error{ErrorKind::kHost,
+                        {},
+                        st.error().host,
+                        s.name,
+                        "--wait: " + st.error().message,
+                        st.error().hint});
       return false;
     }
   }

@@ -22,7 +22,6 @@
 
 namespace berth {
 
-
 struct ApplyOptions {
   int max_parallel = 8;
   Nanos health_timeout = 120'000'000'000;  // per wait for a healthy/completed dependency
@@ -58,10 +57,11 @@ struct ApplyReport {
   bool wait_timed_out = false;  // with ApplyOptions::wait
   bool ok() const;
   int changes_done() const;
+  int hosts_changed() const;  // hosts where at least one change was done
 };
 
 // The report says what happened per host, failures included.
 ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
-                               const ApplyOptions& options, Progress& progress);
+                       const ApplyOptions& options, Progress& progress);
 
 }  // namespace berth

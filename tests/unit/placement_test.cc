@@ -13,6 +13,8 @@ namespace {
 
 using packer_test::Rng;
 using packer_test::World;
+// What placement leaves running, as the next run would observe it.
+using packer_test::observe;
 
 void add_host(World& w, const std::string& name, const std::string& zone, Resources cap) {
   Host h;
@@ -41,7 +43,8 @@ World generate(uint64_t seed) {
     s.spec.image = "x";
     s.replicas = static_cast<int>(r.in(1, 12));
     s.reservations = {r.in(0, 1500) * 1'000'000, r.in(0, 2048) << 20, 0};
-    if (r.in(0, 3) == 0) s.placement.constraints.push_back({"node.labels.zone", r.in(0, 1) == 1, "a", {}});
+    if (r.in(0, 3) == 0)
+      s.placement.constraints.push_back({"node.labels.zone", r.in(0, 1) == 1, "a", {}});
     if (r.in(0, 3) == 0) s.placement.max_replicas_per_node = static_cast<int>(r.in(1, 3));
     if (r.in(0, 4) == 0) s.placement.spread.push_back("node.labels.zone");
     if (r.in(0, 5) == 0) s.spec.ports.push_back({"", 8000 + i, 80, "tcp", {}});
@@ -50,10 +53,9 @@ World generate(uint64_t seed) {
   return w;
 }
 
-// What placement leaves running, as the next run would observe it.
-void run_placement(World& w, const PlacementResult& p) { packer_test::observe(w, p); }
-
-const Service& svc(const World& w, const std::string& name) { return *w.stack.find_service(name); }
+const Service& svc(const World& w, const std::string& name) {
+  return *w.stack.find_service(name);
+}
 
 TEST(PlacementProperties, CapacityConstraintsMaxPerNodeAndPortsHold) {
   for (uint64_t seed = 1; seed <= 300; ++seed) {
@@ -85,11 +87,13 @@ TEST(PlacementProperties, CapacityConstraintsMaxPerNodeAndPortsHold) {
         }
       }
       for (auto& [key, n] : ports) EXPECT_EQ(n, 1) << "seed " << seed << " port " << key.second;
-      EXPECT_EQ(p.placements.size() + p.unplaced.size(), [&] {
-        size_t n = 0;
-        for (auto& s : w.stack.services) n += s.replicas;
-        return n;
-      }()) << "seed " << seed;
+      EXPECT_EQ(p.placements.size() + p.unplaced.size(),
+                [&] {
+                  size_t n = 0;
+                  for (auto& s : w.stack.services) n += s.replicas;
+                  return n;
+                }())
+          << "seed " << seed;
     }
   }
 }
@@ -115,13 +119,14 @@ TEST(PlacementProperties, StickyUnchangedInputAndAnExtraHostMoveNothing) {
   for (uint64_t seed = 1; seed <= 200; ++seed) {
     World w = generate(seed);
     PlacementResult first = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
-    run_placement(w, first);
+    observe(w, first);
     PlacementResult again = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
     EXPECT_EQ(again.placements, first.placements) << "seed " << seed;
     add_host(w, "zz-new", "a", {64 * kNanoCpusPerCpu, 256LL << 30, 0});
     PlacementResult more = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
     for (const auto& rp : first.placements)
-      EXPECT_NE(std::find(more.placements.begin(), more.placements.end(), rp), more.placements.end())
+      EXPECT_NE(std::find(more.placements.begin(), more.placements.end(), rp),
+                more.placements.end())
           << "seed " << seed << " moved " << rp.service << "/" << rp.slot;
   }
 }
@@ -134,7 +139,7 @@ TEST(PlacementProperties, ScaleUpOnlyAddsScaleDownDropsHighestSlots) {
   w.stack.services[0].spec.ports.clear();
   w.stack.services[0].reservations = {};
   PlacementResult four = place(w.stack, w.inventory, w.observed, Strategy::kSpread);
-  run_placement(w, four);
+  observe(w, four);
   w.stack.services[0].replicas = 6;
   PlacementResult six = place(w.stack, w.inventory, w.observed, Strategy::kSpread);
   for (const auto& rp : four.placements)
@@ -159,7 +164,7 @@ TEST(PlacementProperties, ShrunkHostMovesOnlyWhatNoLongerFits) {
   w.stack.services = {s};
   PlacementResult before = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
   ASSERT_EQ(before.placements.size(), 4u);
-  run_placement(w, before);
+  observe(w, before);
   w.observed.hosts[0].capacity.nano_cpus = 2 * kNanoCpusPerCpu;  // h1 shrinks to 2 CPUs
   PlacementResult after = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
   int moved = 0;
@@ -193,8 +198,9 @@ TEST(PlacementReasons, NameWhatRuledEachHostOut) {
   w.stack.services = {s};
   PlacementResult p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
   ASSERT_EQ(p.unplaced.size(), 1u);
-  EXPECT_EQ(p.unplaced[0].reason,
-            "3 hosts; 2 excluded by node.labels.zone==a, 1 lack cpus (need 1.5, most free 1 on h1)");
+  EXPECT_EQ(
+      p.unplaced[0].reason,
+      "3 hosts; 2 excluded by node.labels.zone==a, 1 lack cpus (need 1.5, most free 1 on h1)");
 
   w.stack.services[0].placement = {};
   w.stack.services[0].placement.max_replicas_per_node = 1;
@@ -210,7 +216,8 @@ TEST(PlacementReasons, NameWhatRuledEachHostOut) {
   w.stack.services[0].replicas = 1;
   p = place(w.stack, w.inventory, w.observed, Strategy::kBinpack);
   ASSERT_EQ(p.unplaced.size(), 1u);
-  EXPECT_EQ(p.unplaced[0].reason, "3 hosts; 3 lack memory (need 16384MiB, most free 8192MiB on h1)");
+  EXPECT_EQ(p.unplaced[0].reason,
+            "3 hosts; 3 lack memory (need 16384MiB, most free 8192MiB on h1)");
 }
 
 TEST(PlacementReasons, AnUnreachableHostMakesUnseenSlotsUnknownNotUnplaced) {
