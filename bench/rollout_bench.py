@@ -11,16 +11,18 @@ ready HEALTH_DELAY seconds after it starts (health check every 0.5 s; failures b
 that do not count: start_period), monitor 1 s, no delay
 between batches. The health wait of a batch is the longest `replica_healthy.elapsed_ms` of its
 replicas (from start to healthy plus monitor, as berth measured it); berth's overhead is the
-apply's wall time minus the sum of those waits, over that sum. Then a version whose health check
+apply's wall time minus the sum of those waits, over that sum; it is shown again without the
+engine's own container starts (per batch the longest POST /containers/ID/start, from the
+BERTH_TRACE lines), which berth cannot make shorter, and split into phases (phases()). Then a version whose health check
 fails: the time from the first `replica_failed` event to `rollback_finished` (the old version
 serving again). Prints a markdown table.
 """
-import datetime, json, os, subprocess, sys, tempfile, time
+import datetime, json, os, re, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BERTH = os.environ.get("BERTH", os.path.join(ROOT, "build", "cmd", "berth"))
 LAB = os.path.join(ROOT, "tests", "lab", "lab")
-NET = "203"
+NET = os.environ.get("LAB_NET", "203")
 DELAY = float(os.environ.get("HEALTH_DELAY", "2"))
 
 
@@ -51,7 +53,9 @@ def apply(work, base, text):
     with open(os.path.join(work, "compose.yaml"), "w") as f:
         f.write(text)
     start = time.monotonic()
-    p = subprocess.run(base + ["apply", "--yes", "--json"], cwd=work, capture_output=True, text=True)
+    env = dict(os.environ, BERTH_TRACE="1")
+    p = subprocess.run(base + ["apply", "--yes", "--json"], cwd=work, capture_output=True, text=True,
+                       env=env)
     wall = time.monotonic() - start
     events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     return p.returncode, wall, events, p.stderr
@@ -69,6 +73,59 @@ def health_waits(events):
     return total + batch_max
 
 
+TRACE = re.compile(r"^berth trace: (\d+) \S+ POST \S+/containers/\S+/start -> 2\d\d .*total ([\d.]+) ms")
+
+
+def engine_starts(events, trace_text):
+    """Sum over batches of the longest container start (POST /containers/ID/start, as the
+    engine took it: BERTH_TRACE lines) that ended within the batch, in seconds."""
+    marks = [when(e) for e in events if e["event"] == "batch_started"]
+    longest = [0.0] * len(marks)
+    for line in trace_text.splitlines():
+        m = TRACE.match(line)
+        if not m:
+            continue
+        end = int(m.group(1)) / 1000.0
+        b = sum(1 for t in marks if t <= end) - 1
+        if b >= 0:
+            longest[b] = max(longest[b], float(m.group(2)) / 1000.0)
+    return sum(longest)
+
+
+def phases(events, wall):
+    """Where the wall time of an update goes, in seconds: per batch from batch_started to its
+    last replica_started (park the old one, create, deliver files, start), from replica_started
+    to replica_healthy (health + monitor as berth waits for them), from the batch's last
+    replica_healthy to the next batch (stop the old one), and the rest: SSH connections, lock,
+    observe, plan and images before the first batch, the last batch's old replicas, the rollout
+    records and the unlock after the last one."""
+    t = {"start": 0.0, "wait": 0.0, "between": 0.0, "rest": 0.0}
+    first = when(events[0])
+    batches, cur = [], None
+    for e in events:
+        k = e["event"]
+        if k == "batch_started":
+            cur = {"at": when(e), "started": [], "healthy": []}
+            batches.append(cur)
+        elif cur is not None and k == "replica_started":
+            cur["started"].append(when(e))
+        elif cur is not None and k == "replica_healthy":
+            cur["healthy"].append(when(e))
+    if not batches:
+        return t
+    t["rest"] = batches[0]["at"] - first
+    for i, b in enumerate(batches):
+        t["start"] += max(b["started"]) - b["at"]
+        t["wait"] += max(b["healthy"]) - max(b["started"])
+        end = batches[i + 1]["at"] if i + 1 < len(batches) else when(events[-1])
+        if i + 1 < len(batches):
+            t["between"] += end - max(b["healthy"])
+        else:
+            t["rest"] += end - max(b["healthy"])
+    t["rest"] += wall - (when(events[-1]) - first)  # process start to the first event, and exit
+    return t
+
+
 def main():
     work = tempfile.mkdtemp(prefix="berth-rollbench-")
     d = os.path.join(work, "lab")
@@ -78,12 +135,15 @@ def main():
         base = [BERTH, "-i", os.path.join(d, "berth.hosts.yaml")]
         for line in open(os.path.join(d, "ssh_options")).read().split():
             base += ["--ssh-option", line]
-        rows = ["| parallelism | batches | apply wall | health waits (sum) | berth overhead |",
-                "|---|---|---|---|---|"]
+        rows = ["| parallelism | batches | apply wall | health waits (sum) | overhead "
+                "| engine's container starts | overhead without them "
+                "| park+create+start | started→healthy | old stopped | rest |",
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
         version = 0
         for par in (1, 3, 6):
             version += 1
             code, _, _, err = apply(work, base, stack(version, par))
+            err = "\n".join(l for l in err.splitlines() if not l.startswith("berth trace:"))
             if code != 0:
                 sys.exit(f"initial apply failed ({code}): {err[-2000:]}")
             version += 1
@@ -92,10 +152,16 @@ def main():
                 sys.exit(f"update failed ({code}): {err[-2000:]} {events[-1] if events else ''}")
             waits = health_waits(events)
             batches = sum(1 for e in events if e["event"] == "batch_started")
+            t = phases(events, wall)
+            starts = engine_starts(events, err)
             rows.append(f"| {par} | {batches} | {wall:.2f} s | {waits:.2f} s | "
-                        f"{(wall - waits) / waits * 100:.1f} % |")
+                        f"{(wall - waits) / waits * 100:.1f} % | {starts:.2f} s | "
+                        f"{(wall - waits - starts) / waits * 100:.1f} % | "
+                        f"{t['start']:.2f} s | {t['wait']:.2f} s | {t['between']:.2f} s | "
+                        f"{t['rest']:.2f} s |")
             print(rows[-1], file=sys.stderr, flush=True)
         code, wall, events, err = apply(work, base, stack(version + 1, 3, '["CMD", "false"]', "0s"))
+        err = "\n".join(l for l in err.splitlines() if not l.startswith("berth trace:"))
         failed = [when(e) for e in events if e["event"] == "replica_failed"]
         finished = [when(e) for e in events if e["event"] == "rollback_finished"]
         if code != 6 or not failed or not finished:

@@ -65,7 +65,7 @@ Status wait_one(ApplyRun& run, const std::string& host, const std::string& servi
     }
     std::this_thread::sleep_for(pause);
     // Back off gently: health checks run every few seconds at best.
-    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+    pause = std::min(pause * 2, std::chrono::milliseconds(250));
   }
 }
 

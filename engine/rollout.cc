@@ -29,6 +29,7 @@ struct Replaced {
   bool failed = false;    // the new replica failed its health check or its monitor
   bool restored = false;  // the old replica was put back (the new one removed)
   bool kept_old = false;  // the old container stays parked, stopped, for a rollback
+  bool retire = false;    // confirmed; its old container is still to be stopped or removed
   std::string why;        // when failed: what went wrong, its health output and last logs
 };
 
@@ -57,7 +58,8 @@ std::string put_back(ApplyRun& run, const Service& s, Replaced& r, bool start_fi
   if (start_first) note("start the old replica", old_p.start_container(c.container_id));
   if (!r.fresh_id.empty())
     note("remove the new replica", remove_replica(run.provider(c.host), r.fresh_id, timeout));
-  if (r.renamed) note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
+  if (r.renamed)
+    note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
   if (!start_first) note("start the old replica", old_p.start_container(c.container_id));
   r.restored = problems.empty();
   return problems;
@@ -77,7 +79,8 @@ void replace_one(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
   auto old = old_p.inspect_container(c.container_id);
   if (!old.ok()) return fail(old.error());
   if (c.stop_first)
-    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok()) return fail(st.error());
+    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok())
+      return fail(st.error());
   // A replica parked by a run that stopped half-way keeps that name until it is removed.
   if (!move && old->name != parked_name(c.container)) {
     if (Status st = old_p.rename_container(c.container_id, parked_name(c.container)); !st.ok()) {
@@ -93,8 +96,7 @@ void replace_one(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
   }
   const auto started = std::chrono::steady_clock::now();
   Status ready = fresh.ok() ? wait_container_ready(run, c.host, s.name, *fresh) : fresh.error();
-  if (ready.ok())
-    ready = monitor_container(run, c.host, s.name, *fresh, s.update_config.monitor);
+  if (ready.ok()) ready = monitor_container(run, c.host, s.name, *fresh, s.update_config.monitor);
   if (!ready.ok()) {
     r.failed = true;
     Event e = replica_event(EventKind::kReplicaFailed, c, ready.error().message);
@@ -116,14 +118,32 @@ void replace_one(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
                        .count();
     run.emit(e);
   }
-  // Confirmed (or let through with `continue`): the old one goes, or waits stopped for the end.
+  // Confirmed (or let through with `continue`): retire_old() takes the old one away, while
+  // the next batch already starts.
+  r.retire = true;
+}
+
+// The old replica of a confirmed replacement goes, or waits stopped for the end of the service
+// (failure_action: rollback). Off the critical path: it runs beside the next batch.
+void retire_old(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
+  const Change& c = *r.change;
+  r.retire = false;
+  Provider& old_p = run.provider(r.old_host);
+  Nanos timeout = stop_timeout(&s);
   Status gone = keep_old && !r.failed ? old_p.stop_container(c.container_id, timeout)
                                       : remove_replica(old_p, c.container_id, timeout);
-  if (!gone.ok()) return fail(gone.error());
+  if (!gone.ok()) return run.fail(r.old_host, with_context(gone.error(), r.old_host, s.name));
   r.kept_old = keep_old && !r.failed;
   run.done(c.host, s.name,
-           move ? fmt::format("moved {} from {}", c.container, c.from_host)
-                : fmt::format("recreated {}", c.container));
+           c.action == Action::kMove ? fmt::format("moved {} from {}", c.container, c.from_host)
+                                     : fmt::format("recreated {}", c.container));
+}
+
+// Retires every replacement still waiting for it, in parallel.
+void retire_pending(ApplyRun& run, const Service& s, std::vector<Replaced>& done, bool keep_old) {
+  run.check(parallel_for(done.size(), run.options.max_parallel, [&](size_t k) {
+    if (done[k].retire) retire_old(run, s, done[k], keep_old);
+  }));
 }
 
 // Every replica replaced in this run goes back to what ran before, per rollback_config.
@@ -145,10 +165,13 @@ void roll_back_service(ApplyRun& run, const Service& s, std::vector<Replaced>& d
       Replaced& r = *todo[at + k];
       bool start_first = rb.order == "start-first" && !r.change->stop_first;
       if (std::string problems = put_back(run, s, r, start_first); !problems.empty())
-        run.fail(r.change->host, Error{ErrorKind::kHost, {}, r.change->host, s.name,
-                                       "rollback of " + r.change->container + " is incomplete" +
-                                           problems,
-                                       ""});
+        run.fail(r.change->host,
+                 Error{ErrorKind::kHost,
+                       {},
+                       r.change->host,
+                       s.name,
+                       "rollback of " + r.change->container + " is incomplete" + problems,
+                       ""});
       else
         run.done(r.change->host, s.name, "rolled back " + r.change->container);
     }));
@@ -214,18 +237,26 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
     for (size_t k = 0; k < n; ++k) e.slots.push_back(rolling[at + k]->slot);
     e.message = fmt::format("batch {}/{} of {}", b, batches, s.name);
     run.emit(e);
-    run.check(parallel_for(n, static_cast<int>(n), [&](size_t k) {
-      Replaced& r = done[at + k];
-      r.change = rolling[at + k];
-      if (run.host_failed(r.change->host) ||
-          (!r.change->from_host.empty() && run.host_failed(r.change->from_host)))
-        return;
-      replace_one(run, s, r, keep_old);
-    }));
+    // This batch's replacements, and beside them the retirement of the previous batch's old
+    // replicas (they are confirmed; their stop is not on the rollout's critical path).
+    std::vector<Replaced*> retiring;
+    for (size_t k = 0; k < at; ++k)
+      if (done[k].retire) retiring.push_back(&done[k]);
+    run.check(
+        parallel_for(n + retiring.size(), static_cast<int>(n + retiring.size()), [&](size_t k) {
+          if (k >= n) return retire_old(run, s, *retiring[k - n], keep_old);
+          Replaced& r = done[at + k];
+          r.change = rolling[at + k];
+          if (run.host_failed(r.change->host) ||
+              (!r.change->from_host.empty() && run.host_failed(r.change->from_host)))
+            return;
+          replace_one(run, s, r, keep_old);
+        }));
     outcome.failed = 0;
     for (size_t k = 0; k < at + n; ++k) outcome.failed += done[k].failed;
     double ratio = static_cast<double>(outcome.failed) / static_cast<double>(rolling.size());
     if (outcome.failed > 0 && ratio > u.max_failure_ratio && u.failure_action != "continue") {
+      retire_pending(run, s, done, keep_old);
       std::string why;
       for (size_t k = 0; k < at + n && why.empty(); ++k)
         if (done[k].failed) why = done[k].why;
@@ -252,15 +283,16 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
     if (u.delay > 0 && at + batch < rolling.size() && !run.stop_requested())
       std::this_thread::sleep_for(std::chrono::nanoseconds(u.delay));
   }
+  retire_pending(run, s, done, keep_old);
   if (run.stop_requested()) {
     // Interrupted between batches: what was confirmed stays, the rest keeps the old spec.
     outcome.result = "interrupted";
   } else if (outcome.failed > 0) {
     outcome.result = u.failure_action == "continue" ? "completed" : "failed";
-    outcome.message = fmt::format("{} of {} replicas failed and were {}", outcome.failed,
-                                  rolling.size(),
-                                  u.failure_action == "continue" ? "kept (failure_action: continue)"
-                                                                 : "put back on the previous spec");
+    outcome.message =
+        fmt::format("{} of {} replicas failed and were {}", outcome.failed, rolling.size(),
+                    u.failure_action == "continue" ? "kept (failure_action: continue)"
+                                                   : "put back on the previous spec");
   }
   remove_kept(run, s, done);
   record_outcome(run, s, rolling, outcome);

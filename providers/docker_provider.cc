@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "providers/docker_api.h"
@@ -10,9 +13,34 @@ namespace berth {
 
 using nlohmann::json;
 
+namespace {
+
+// BERTH_TRACE=1: one line per Engine API request on stderr when it ends (Unix time in ms,
+// host, method, path, status, the wait for a channel and the whole time), to see where a run's
+// time goes (docs/output.md; bench/rollout_bench.py reads it).
+bool tracing() {
+  static const bool on = [] {
+    const char* v = std::getenv("BERTH_TRACE");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+void trace(const std::string& host, const http::Request& r, int status, double wait_ms,
+           double total_ms) {
+  long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  std::fprintf(stderr, "berth trace: %lld %s %s %s -> %d (channel %.1f ms, total %.1f ms)\n",
+               now_ms, host.c_str(), r.method.c_str(), r.target.c_str(), status, wait_ms, total_ms);
+}
+
+}  // namespace
+
 DockerProvider::DockerProvider(std::string host, std::unique_ptr<Transport> transport,
                                int max_channels, const ProviderOptions& options)
-    : host_(std::move(host)), transport_(std::move(transport)),
+    : host_(std::move(host)),
+      transport_(std::move(transport)),
       max_channels_(std::max(1, max_channels)),
       timeout_(std::chrono::seconds(std::max(1, options.request_timeout_seconds))) {}
 
@@ -43,8 +71,10 @@ Result<std::unique_ptr<http::Connection>> DockerProvider::acquire() {
 
 void DockerProvider::release(std::unique_ptr<http::Connection> c) {
   std::lock_guard<std::mutex> g(mu_);
-  if (c->broken()) --open_;
-  else idle_.push_back(std::move(c));
+  if (c->broken())
+    --open_;
+  else
+    idle_.push_back(std::move(c));
   cv_.notify_one();
 }
 
@@ -66,9 +96,12 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
   }
   request.target = api_ + request.target;
   if (request.timeout.count() == 0 && !untimed) request.timeout = timeout_;
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
   auto c = std::move(conn).value();
+  const auto t1 = clock::now();
   // A streamed answer that is an error still carries the engine's message: keep its start.
   std::string head;
   http::ChunkFn keep = [&](std::string_view chunk) {
@@ -78,6 +111,11 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
   auto response = on_chunk ? c->stream(request, keep) : c->send(request);
   bool timed_out = c->timed_out();
   release(std::move(c));
+  if (tracing()) {
+    using ms = std::chrono::duration<double, std::milli>;
+    trace(host_, request, response.ok() ? response->status : -1, ms(t1 - t0).count(),
+          ms(clock::now() - t0).count());
+  }
   if (response.ok() && on_chunk && response->body.empty()) response->body = head;
   if (!response.ok()) {
     // A stalled engine is not an ssh failure: keep the timeout's own message.
@@ -109,7 +147,10 @@ Status DockerProvider::negotiate() {
   int major = 0, minor = 0;
   std::sscanf(version.c_str(), "%d.%d", &major, &minor);
   if (major < 1 || (major == 1 && minor < 41))
-    return Error{ErrorKind::kHost, {}, host_, "",
+    return Error{ErrorKind::kHost,
+                 {},
+                 host_,
+                 "",
                  fmt::format("the Docker engine speaks API {}, berth needs 1.41 or newer", version),
                  "upgrade Docker on this host (20.10 or newer)"};
   if (major == 1 && minor > 45) minor = 45;
