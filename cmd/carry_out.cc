@@ -21,7 +21,8 @@ int carry_out_plan(const Stack& stack, const Plan& plan, Fleet& fleet, const Obs
   add_unreachable_hosts(observed, report);
   int code = apply_exit_code(report);
   if (progress) progress->done(report, code);
-  if (!how.json && plan.has_changes()) render_apply_report(std::cout, report);
+  if (!how.json && plan.has_changes())
+    render_apply_report(how.report_out ? *how.report_out : std::cout, report);
   return code;
 }
 

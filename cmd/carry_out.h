@@ -4,6 +4,8 @@
 // summary on stdout. With --json, stdout holds only the JSON lines.
 #pragma once
 
+#include <ostream>
+
 #include "engine/apply.h"
 #include "engine/lock.h"
 #include "planner/plan.h"
@@ -14,6 +16,7 @@ struct CarryOut {
   bool json = false;
   bool no_color = false;
   ApplyOptions options;
+  std::ostream* report_out = nullptr;  // where the summary goes without --json; null = stdout
 };
 
 // Returns the exit code (cmd/plan_common.h, apply_exit_code). A plan without changes applies

@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   add_snapshot_command(app, stack, exit_code);
   add_unlock_command(app, stack, exit_code);
   add_rollback_command(app, stack, exit_code);
+  add_sync_command(app, stack, exit_code);
   install_interrupt_handler();
   // The one place exceptions are caught: library code returns Results, so anything reaching
   // here is a bug, reported as one line rather than a crash.

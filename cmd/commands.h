@@ -20,5 +20,6 @@ void add_hosts_command(CLI::App& app, StackOptions& stack, int& exit_code);
 void add_unlock_command(CLI::App& app, StackOptions& stack, int& exit_code);
 void add_rollback_command(CLI::App& app, StackOptions& stack, int& exit_code);
 void add_status_command(CLI::App& app, StackOptions& stack, int& exit_code);
+void add_sync_command(CLI::App& app, StackOptions& stack, int& exit_code);
 
 }  // namespace berth::cli
