@@ -26,6 +26,16 @@ void add_stack_options(CLI::App& app, StackOptions& o) {
   app.add_flag("--no-color", o.no_color, "No colors in live progress (so does NO_COLOR=1)");
 }
 
+void add_repo_options(CLI::App& sub, RepoOptions& o, bool required) {
+  auto repo = sub.add_option("--repo", o.repo, "Git repository URL or path")->type_name("URL");
+  if (required) repo->required();
+  sub.add_option("--ref", o.ref, "Branch, tag or commit (default: the remote's HEAD)");
+  sub.add_option("--path", o.path, "The stack's directory inside the repository")->type_name("DIR");
+  sub.add_option("--cache-dir", o.cache_dir,
+                 "Git cache (default: $XDG_CACHE_HOME/berth/git or ~/.cache/berth/git)")
+      ->type_name("DIR");
+}
+
 PlanRequest plan_request(const StackOptions& o) {
   PlanRequest r;
   r.load.files = o.files;
@@ -45,6 +55,27 @@ PlanRequest plan_request(const StackOptions& o) {
   r.provider.ssh_options = o.ssh_options;
   r.max_parallel = o.parallel;
   return r;
+}
+
+SyncOptions sync_options(const StackOptions& stack, const RepoOptions& repo) {
+  PlanRequest request = plan_request(stack);
+  SyncOptions o;
+  o.url = repo.repo;
+  o.ref = repo.ref;
+  o.path = repo.path;
+  o.cache.cache_root = repo.cache_dir;
+  o.cache.interrupted = interrupted;
+  o.inventory = stack.inventory;
+  o.files = stack.files;
+  o.project_name = request.load.project_name;
+  o.env_files = stack.env_files;
+  o.profiles = stack.profiles;
+  o.environment = request.load.environment;
+  o.provider = request.provider;
+  o.max_parallel = stack.parallel;
+  o.apply.max_parallel = stack.parallel;
+  o.apply.interrupted = interrupted;
+  return o;
 }
 
 bool report_diagnostics(const Diagnostics& diag) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/pipeline.h"
+#include "engine/sync.h"
 
 namespace berth::cli {
 
@@ -25,6 +26,16 @@ struct StackOptions {
 // Adds -f, -p, --env-file, --profile, --project-directory, -i, --ssh-option, --parallel,
 // --no-color.
 void add_stack_options(CLI::App& app, StackOptions& options);
+
+// Which commit of which repository: `sync` and `status --repo` (docs/sync.md).
+struct RepoOptions {
+  std::string repo, ref, path, cache_dir;
+};
+// Adds --repo (required when `required`), --ref, --path, --cache-dir.
+void add_repo_options(CLI::App& sub, RepoOptions& options, bool required);
+// What the stack and repository flags say for engine/sync.h: -f, --env-file relative to the
+// stack's directory in the checkout, -i as given, the process environment, interrupts.
+SyncOptions sync_options(const StackOptions& stack, const RepoOptions& repo);
 
 // The request every pipeline-based subcommand starts from (environment from the process).
 PlanRequest plan_request(const StackOptions& options);

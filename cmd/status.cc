@@ -34,16 +34,50 @@ std::string state_text(const ServiceStatus& s) {
                      s.pending_changes == 1 ? "" : "s", rollout_text(s));
 }
 
-int run_status(const StackOptions& stack, bool json) {
+struct StatusFlags {
+  bool json = false;
+  RepoOptions repo;
+};
+
+// With --repo: the stack of the ref's commit (fetched and checked out as sync does), and each
+// host row says whether it is in sync with that commit, behind it or drifted from it.
+Result<Planned> planned_from_repo(const StackOptions& stack, const RepoOptions& repo,
+                                  git::CommitInfo& commit, Diagnostics& diag) {
+  SyncOptions o = sync_options(stack, repo);
+  auto cache = git::open_cache(o.url, o.cache);
+  if (!cache.ok()) return cache.error();
+  auto tree = fetch_commit_tree(o, *cache);
+  if (!tree.ok()) return tree.error();
+  commit.sha = tree->sha;
+  commit.subject = tree->subject;
+  PlanRequest request = plan_request(stack);
+  request.load = commit_load_options(o, tree->dir);
+  auto planned = make_planned(request, diag);
+  relative_to_checkout(diag, tree->root);
+  return planned;
+}
+
+int run_status(const StackOptions& stack, const StatusFlags& f) {
   Diagnostics diag;
-  auto planned = make_planned(plan_request(stack), diag);
+  git::CommitInfo commit;
+  auto planned = f.repo.repo.empty() ? make_planned(plan_request(stack), diag)
+                                     : planned_from_repo(stack, f.repo, commit, diag);
   report_diagnostics(diag);
   if (!planned.ok()) return report_error(planned.error());
   StackStatus status = stack_status(planned->stack, planned->observed, planned->plan);
-  if (json)
-    std::cout << status_json(status).dump(2) << "\n";
-  else
+  if (!commit.sha.empty())
+    for (ServiceStatus& s : status.services)
+      for (HostServiceStatus& h : s.hosts)
+        h.sync = host_sync_state(h.pending_changes, h.versions, commit.sha);
+  if (f.json) {
+    nlohmann::json doc = status_json(status);
+    if (!commit.sha.empty()) doc["commit"] = {{"sha", commit.sha}, {"subject", commit.subject}};
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    if (!commit.sha.empty())
+      std::cout << fmt::format("commit {} ({})\n", short_sha(commit.sha), commit.subject);
     render_status(std::cout, status);
+  }
   return status.unreachable.empty() ? 0 : 1;
 }
 
@@ -69,7 +103,8 @@ void render_status(std::ostream& out, const StackStatus& status) {
   for (const ServiceStatus& s : status.services) {
     row(s.service, s.desired, s.running, s.healthy, state_text(s), "");
     for (const HostServiceStatus& h : s.hosts)
-      row("  " + h.host, h.desired, h.running, h.healthy, joined(h.images), joined(h.versions));
+      row("  " + h.host, h.desired, h.running, h.healthy, joined(h.images),
+          joined(h.versions) + (h.sync.empty() ? "" : "  " + h.sync));
   }
   if (status.services.empty()) out << "The stack " << status.stack << " has no services.\n";
   for (const UnreachableHost& h : status.unreachable)
@@ -86,7 +121,9 @@ nlohmann::json status_json(const StackStatus& status) {
                        {"running", h.running},
                        {"healthy", h.healthy},
                        {"images", h.images},
-                       {"versions", h.versions}});
+                       {"versions", h.versions},
+                       {"pending_changes", h.pending_changes},
+                       {"sync", h.sync.empty() ? nlohmann::json() : nlohmann::json(h.sync)}});
     nlohmann::json rollout = nullptr;
     if (s.last_rollout)
       rollout = {{"result", s.last_rollout->result},
@@ -109,11 +146,12 @@ nlohmann::json status_json(const StackStatus& status) {
 }
 
 void add_status_command(CLI::App& app, StackOptions& stack, int& exit_code) {
-  auto json = std::make_shared<bool>(false);
+  auto f = std::make_shared<StatusFlags>();
   CLI::App* sub = app.add_subcommand(
       "status", "Per service: desired, running and healthy replicas per host, the last rollout");
-  sub->add_flag("--json", *json, "JSON output (docs/output.md)");
-  sub->callback([&stack, &exit_code, json] { exit_code = run_status(stack, *json); });
+  sub->add_flag("--json", f->json, "JSON output (docs/output.md)");
+  add_repo_options(*sub, f->repo, /*required=*/false);
+  sub->callback([&stack, &exit_code, f] { exit_code = run_status(stack, *f); });
 }
 
 }  // namespace berth::cli

@@ -20,7 +20,7 @@ namespace berth::cli {
 namespace {
 
 struct SyncFlags {
-  std::string repo, ref, path, cache_dir;
+  RepoOptions repo;
   bool yes = false, json = false;
   bool allow_downgrade = false, prune = false, no_self_heal = false, skip_unreachable = false;
   bool verify_signatures = false;
@@ -31,20 +31,8 @@ struct SyncFlags {
   std::string listen, hook_secret_file;
 };
 
-SyncOptions sync_options(const StackOptions& stack, const SyncFlags& f) {
-  PlanRequest request = plan_request(stack);  // environment, project name from the process
-  SyncOptions o;
-  o.url = f.repo;
-  o.ref = f.ref;
-  o.path = f.path;
-  o.inventory = stack.inventory;
-  o.files = stack.files;
-  o.project_name = request.load.project_name;
-  o.env_files = stack.env_files;
-  o.profiles = stack.profiles;
-  o.environment = request.load.environment;
-  o.cache.cache_root = f.cache_dir;
-  o.cache.interrupted = interrupted;
+SyncOptions options_of(const StackOptions& stack, const SyncFlags& f) {
+  SyncOptions o = sync_options(stack, f.repo);
   o.verify_signatures = f.verify_signatures;
   o.verify.allowed_signers = f.allowed_signers;
   o.verify.gnupg_home = f.gnupg_home;
@@ -52,11 +40,7 @@ SyncOptions sync_options(const StackOptions& stack, const SyncFlags& f) {
   o.prune = f.prune;
   o.self_heal = !f.no_self_heal;
   o.skip_unreachable = f.skip_unreachable;
-  o.provider = request.provider;
-  o.max_parallel = stack.parallel;
-  o.apply.max_parallel = stack.parallel;
   o.apply.health_timeout = static_cast<Nanos>(f.health_timeout) * 1'000'000'000;
-  o.apply.interrupted = interrupted;
   return o;
 }
 
@@ -130,7 +114,7 @@ int run_sync(const StackOptions& stack, const SyncFlags& f) {
                               "",
                               "--listen needs --watch",
                               "run `berth sync --watch --listen ADDR ...`"});
-  Syncer syncer(sync_options(stack, f));
+  Syncer syncer(options_of(stack, f));
   CarryOutFn carry = carry_out_fn(f, stack);
   if (!f.watch) {
     CycleReport r = syncer.cycle(carry);
@@ -165,13 +149,7 @@ int run_sync(const StackOptions& stack, const SyncFlags& f) {
 void add_sync_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   auto f = std::make_shared<SyncFlags>();
   CLI::App* sub = app.add_subcommand("sync", "Converge the hosts to a Git commit (GitOps)");
-  sub->add_option("--repo", f->repo, "Repository URL or path")->required()->type_name("URL");
-  sub->add_option("--ref", f->ref, "Branch, tag or commit (default: the remote's HEAD)");
-  sub->add_option("--path", f->path, "The stack's directory inside the repository")
-      ->type_name("DIR");
-  sub->add_option("--cache-dir", f->cache_dir,
-                  "Git cache (default: $XDG_CACHE_HOME/berth/git or ~/.cache/berth/git)")
-      ->type_name("DIR");
+  add_repo_options(*sub, f->repo, /*required=*/true);
   sub->add_flag("-y,--yes", f->yes, "Accepted for symmetry: sync never asks");
   sub->add_flag("--json", f->json,
                 "One JSON object per cycle on stdout (one-shot: the apply events too)");

@@ -31,6 +31,8 @@ HostServiceStatus host_row(const std::string& service, const ObservedHost& h, co
     add_distinct(row.images, c.image);
     add_distinct(row.versions, spec_version(c));
   }
+  for (const Change& c : plan.changes)
+    row.pending_changes += c.service == service && (c.host == h.name || c.from_host == h.name);
   return row;
 }
 

@@ -21,6 +21,8 @@ struct HostServiceStatus {
   int healthy = 0;                    // running with a passing health check, or with none
   std::vector<std::string> images;    // of the replicas found here, distinct, sorted
   std::vector<std::string> versions;  // spec_version of each, distinct, sorted
+  int pending_changes = 0;            // replica changes the plan has here (moves: both hosts)
+  std::string sync;  // `status --repo`: in sync | behind | drifted (planner/sync.h); else ""
 };
 
 struct ServiceStatus {

@@ -61,27 +61,54 @@ SyncResult result_of_error(const Error& e) {
 
 }  // namespace
 
-std::string CycleReport::summary() const {
-  return sync_summary(result, commit, subject, changes, error);
-}
-
-Syncer::Syncer(SyncOptions options) : o_(std::move(options)) {}
-
-Result<std::string> Syncer::checkout_dir(git::Repo& repo, const std::string& sha) {
-  std::string root = o_.cache.cache_root;
+Result<CommitTree> fetch_commit_tree(const SyncOptions& o, git::Repo& repo) {
+  auto sha = git::fetch(repo, o.ref);
+  if (!sha.ok()) return sha.error();
+  CommitTree tree;
+  tree.sha = *sha;
+  if (auto info = git::commit_info(repo, *sha); info.ok()) tree.subject = info->subject;
+  std::string root = o.cache.cache_root;
   if (root.empty()) {
     auto def = git::default_cache_root();
     if (!def.ok()) return def.error();
     root = *def;
   }
-  fs::path dir = fs::path(root) / "checkouts" / sha / repo_name(o_.url);
+  fs::path dir = fs::path(root) / "checkouts" / tree.sha / repo_name(o.url);
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    Status done = git::checkout(repo, sha, dir.string());
-    if (!done.ok() && !fs::exists(dir, ec)) return done.error();
+    Status done = git::checkout(repo, tree.sha, dir.string());
+    if (!done.ok() && !fs::exists(dir, ec)) return done.error();  // else another run wrote it
   }
-  return (o_.path.empty() ? dir : dir / o_.path).lexically_normal().string();
+  tree.root = dir.string();
+  tree.dir = (o.path.empty() ? dir : dir / o.path).lexically_normal().string();
+  return tree;
 }
+
+LoadOptions commit_load_options(const SyncOptions& o, const std::string& dir) {
+  LoadOptions load;
+  load.working_dir = dir;
+  for (const auto& f : o.files) load.files.push_back((fs::path(dir) / f).string());
+  for (const auto& f : o.env_files) load.env_files.push_back((fs::path(dir) / f).string());
+  load.project_name = o.project_name;
+  load.profiles = o.profiles;
+  load.environment = o.environment;
+  load.interrupted = o.apply.interrupted;
+  return load;
+}
+
+void relative_to_checkout(Diagnostics& diag, const std::string& root) {
+  std::string prefix = root + "/";
+  for (Error& e : diag.errors)
+    if (e.location.file.rfind(prefix, 0) == 0) e.location.file.erase(0, prefix.size());
+  for (Warning& w : diag.warnings)
+    if (w.location.file.rfind(prefix, 0) == 0) w.location.file.erase(0, prefix.size());
+}
+
+std::string CycleReport::summary() const {
+  return sync_summary(result, commit, subject, changes, error);
+}
+
+Syncer::Syncer(SyncOptions options) : o_(std::move(options)) {}
 
 Status Syncer::use_fleet(Inventory inventory) {
   if (fleet_ && same_hosts(fleet_->inventory, inventory)) {
@@ -94,6 +121,14 @@ Status Syncer::use_fleet(Inventory inventory) {
   return ok_status();
 }
 
+Status Syncer::refuse_commit(CycleReport& r, const std::string& why) {
+  refused_ = r.commit;
+  refused_error_ = why;
+  r.result = SyncResult::kRefused;
+  r.error = why;
+  return Error{ErrorKind::kInput, {}, "", "", why, ""};
+}
+
 // Fetch, verify, check out, load: fills t and r.commit/subject, or fails with r.result set.
 Status Syncer::prepare(Target& t, CycleReport& r) {
   auto fail = [&](SyncResult result, const Error& e) {
@@ -104,39 +139,24 @@ Status Syncer::prepare(Target& t, CycleReport& r) {
   auto repo = git::open_cache(o_.url, o_.cache);
   if (!repo.ok()) return fail(result_of_error(repo.error()), repo.error());
   t.repo.emplace(std::move(repo).value());
-  auto sha = git::fetch(*t.repo, o_.ref);
-  if (!sha.ok()) return fail(result_of_error(sha.error()), sha.error());
-  r.commit = *sha;
-  if (auto info = git::commit_info(*t.repo, *sha); info.ok()) r.subject = info->subject;
+  auto tree = fetch_commit_tree(o_, *t.repo);
+  if (!tree.ok()) return fail(result_of_error(tree.error()), tree.error());
+  r.commit = tree->sha;
+  r.subject = tree->subject;
   if (r.commit == refused_) {  // refused before: not retried until the ref moves
     r.result = SyncResult::kRefused;
     r.error = refused_error_ + " (refused earlier; waiting for a new commit)";
     return Error{ErrorKind::kInput, {}, "", "", r.error, ""};
   }
-  auto refuse = [&](const std::string& why) {
-    refused_ = r.commit;
-    refused_error_ = why;
-    r.result = SyncResult::kRefused;
-    r.error = why;
-    return Status{Error{ErrorKind::kInput, {}, "", "", why, ""}};
-  };
+  auto refuse = [&](const std::string& why) { return refuse_commit(r, why); };
   if (o_.verify_signatures) {
     auto signer = git::verify_commit(*t.repo, r.commit, o_.verify);
     if (!signer.ok()) return refuse(signer.error().str());
   }
-  auto dir = checkout_dir(*t.repo, r.commit);
-  if (!dir.ok()) return fail(SyncResult::kError, dir.error());
-  t.dir = *dir;
-
-  LoadOptions load;
-  load.working_dir = t.dir;
-  for (const auto& f : o_.files) load.files.push_back((fs::path(t.dir) / f).string());
-  for (const auto& f : o_.env_files) load.env_files.push_back((fs::path(t.dir) / f).string());
-  load.project_name = o_.project_name;
-  load.profiles = o_.profiles;
-  load.environment = o_.environment;
-  load.interrupted = o_.apply.interrupted;
+  t.dir = tree->dir;
+  LoadOptions load = commit_load_options(o_, t.dir);
   auto stack = load_checked(load, r.diag);
+  relative_to_checkout(r.diag, tree->root);
   if (!stack.ok()) {
     if (stack.error().kind == ErrorKind::kInterrupted)
       return fail(SyncResult::kInterrupted, stack.error());
@@ -145,6 +165,7 @@ Status Syncer::prepare(Target& t, CycleReport& r) {
   }
   t.stack = std::move(stack).value();
   Inventory inventory = resolve_inventory(o_.inventory, t.stack.project_dir, r.diag);
+  relative_to_checkout(r.diag, tree->root);
   if (!r.diag.ok()) return refuse("the inventory has errors: " + r.diag.errors.front().str());
   Status fleet = use_fleet(std::move(inventory));
   if (!fleet.ok()) return refuse(fleet.error().str());
@@ -179,12 +200,7 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
         o_.prune ? std::vector<std::string>{} : keep_removed_services(p.stack, p.plan);
     r.changes = replica_changes(p.plan);
   };
-  auto refuse = [&](const std::string& why) {
-    refused_ = r.commit;
-    refused_error_ = why;
-    r.result = SyncResult::kRefused;
-    r.error = why;
-  };
+  auto refuse = [&](const std::string& why) { refuse_commit(r, why); };
 
   // Look first, without the lock: an in-sync cycle takes no lock at all.
   p.observed = observe(p.stack.name, p.fleet, o_.max_parallel);

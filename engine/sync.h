@@ -24,6 +24,7 @@
 #include "engine/apply.h"
 #include "engine/fleet.h"
 #include "engine/git/git.h"
+#include "engine/load/loader.h"
 #include "engine/lock.h"
 #include "planner/sync.h"
 
@@ -69,6 +70,20 @@ struct CycleReport {
   std::string summary() const;
 };
 
+// A commit's tree, written once into <cache root>/checkouts/<sha>/<repository name> (so the
+// stack's default name is the repository's, as in a clone) and reused by later cycles.
+struct CommitTree {
+  std::string sha, subject;
+  std::string root;  // the checkout
+  std::string dir;   // the stack's directory in it (root + --path)
+};
+// Fetches options.ref into `repo` and writes its commit's tree (unless already there).
+Result<CommitTree> fetch_commit_tree(const SyncOptions& options, git::Repo& repo);
+// How the stack of a checkout is loaded: -f and --env-file relative to its directory.
+LoadOptions commit_load_options(const SyncOptions& options, const std::string& dir);
+// Makes the files of diag's locations relative to the checkout ("compose.yaml:3:1").
+void relative_to_checkout(Diagnostics& diag, const std::string& root);
+
 // Carries out a plan that has changes, under the lock, with the options given (commit set), and
 // returns apply's exit code (cmd/plan_common.h, apply_exit_code). cmd/sync.cc renders it.
 using CarryOutFn = std::function<int(const Stack&, const Plan&, Fleet&, const Observed&, StackLock&,
@@ -85,8 +100,9 @@ class Syncer {
  private:
   struct Target;
   Status prepare(Target& t, CycleReport& r);
-  Result<std::string> checkout_dir(git::Repo& repo, const std::string& sha);
   Status use_fleet(Inventory inventory);
+  // Remembers r.commit as refused (not retried until the ref moves) and says why in r.
+  Status refuse_commit(CycleReport& r, const std::string& why);
   void plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_out);
 
   SyncOptions o_;

@@ -119,6 +119,14 @@ int64_t backoff_ms(int failures, int64_t interval_ms) {
   return std::min(delay, cap);
 }
 
+const char* host_sync_state(int pending_changes, const std::vector<std::string>& versions,
+                            const std::string& target) {
+  if (pending_changes == 0) return "in sync";
+  for (const auto& v : versions)
+    if (!v.empty() && target.rfind(v, 0) == 0) return "drifted";
+  return "behind";
+}
+
 std::string short_sha(const std::string& sha) {
   return sha.substr(0, 7);
 }

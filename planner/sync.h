@@ -70,6 +70,13 @@ SyncResult result_of_apply(int apply_exit_code);
 // capped at `interval_ms` (and at least 1 s); 0 failures = the interval.
 int64_t backoff_ms(int failures, int64_t interval_ms);
 
+// Where a service's replicas on one host stand against the target commit (`berth status
+// --repo`): "in sync" when the plan has no change for them; else "drifted" when one of their
+// versions (engine/status.h, spec_version: a commit's first 12 characters) is the target's,
+// else "behind".
+const char* host_sync_state(int pending_changes, const std::vector<std::string>& versions,
+                            const std::string& target);
+
 // "abc1234": the first 7 characters of a SHA.
 std::string short_sha(const std::string& sha);
 

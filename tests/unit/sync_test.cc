@@ -124,6 +124,14 @@ TEST(SyncBackoff, DoublesFromOneSecondCappedAtTheInterval) {
   EXPECT_EQ(backoff_ms(3, 200), 1000);
 }
 
+TEST(SyncStatusState, InSyncDriftedOrBehind) {
+  std::string target = "0123456789abcdef0123";
+  EXPECT_STREQ(host_sync_state(0, {"ffffffffffff"}, target), "in sync");
+  EXPECT_STREQ(host_sync_state(1, {"0123456789ab"}, target), "drifted");
+  EXPECT_STREQ(host_sync_state(2, {"ffffffffffff"}, target), "behind");
+  EXPECT_STREQ(host_sync_state(1, {}, target), "behind");
+}
+
 TEST(SyncSummary, OneLinePerResult) {
   std::string sha = "0123456789abcdef0123456789abcdef01234567";
   EXPECT_EQ(sync_summary(SyncResult::kInSync, sha, "add web", 0, ""),
