@@ -70,6 +70,18 @@ bad = [{"event": "step", "message": "no time"},
         "report": {**report, "hosts": [{"host": "h1"}]}}]
 for doc in bad:
     expect(not jsonschema.Draft202012Validator(events).is_valid(doc), f"accepted {doc}")
+sync = json.load(open(os.path.join(root, "schemas", "sync.schema.json")))
+jsonschema.Draft202012Validator.check_schema(sync)
+cycle = {"event": "sync", "time": T, "commit": "0" * 40, "subject": "s", "result": "in_sync",
+         "changes": 0, "drifted": 0, "duration_ms": 20, "kept_services": [], "exit_code": 0,
+         "error": None}
+expect(jsonschema.Draft202012Validator(sync).is_valid(cycle), "rejected a sync cycle")
+expect(jsonschema.Draft202012Validator(sync).is_valid({**cycle, "commit": "", "result": "error",
+                                                      "error": "cannot fetch"}),
+       "rejected a failed fetch")
+for bad_cycle in ({**cycle, "result": "fine"}, {**cycle, "commit": "abc"},
+                  {k: v for k, v in cycle.items() if k != "duration_ms"}):
+    expect(not jsonschema.Draft202012Validator(sync).is_valid(bad_cycle), f"accepted {bad_cycle}")
 unfinished = [json.dumps(good[0])]
 expect(list(validate_events.problems(unfinished, "s")), "accepted a stream without done")
 expect(not list(validate_events.problems(unfinished, "s", unfinished=True)),

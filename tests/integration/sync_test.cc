@@ -371,7 +371,19 @@ TEST_F(Sync, WebhookStartsACycleAtOnceAndMetricsParse) {
   EXPECT_TRUE(cycle_seen(w, 1, "converged", 60, b)) << read_all(w.err_path);
   EXPECT_TRUE(all_at(b));
   kill(w.pid, SIGTERM);
-  EXPECT_EQ(w.wait().exit_code, 0) << "stopped between cycles";
+  CommandResult stopped = w.wait();
+  EXPECT_EQ(stopped.exit_code, 0) << "stopped between cycles";
+  write_file(dir_ + "/cycles.jsonl", stopped.out);
+  // Every cycle line validates against schemas/sync.schema.json.
+  CommandResult valid =
+      run({"/usr/bin/python3", "-c",
+           "import json, sys, jsonschema\n"
+           "schema = json.load(open(sys.argv[1]))\n"
+           "lines = [l for l in open(sys.argv[2]) if l.strip()]\n"
+           "assert lines\n"
+           "for l in lines: jsonschema.validate(json.loads(l), schema)\n",
+           std::string(BERTH_SOURCE_DIR) + "/schemas/sync.schema.json", dir_ + "/cycles.jsonl"});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
 }
 
 }  // namespace
