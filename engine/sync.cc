@@ -121,6 +121,18 @@ Status Syncer::use_fleet(Inventory inventory) {
   return ok_status();
 }
 
+// A provider that failed to connect, or whose SSH master died, stays failed for its run
+// (providers/transport_ssh.cc: one handshake per run): a fresh one retries on the next cycle,
+// while the other hosts keep their connections.
+void Syncer::reconnect_unreachable(const Observed& observed) {
+  if (!fleet_) return;
+  for (size_t i = 0; i < observed.hosts.size() && i < fleet_->size(); ++i) {
+    if (observed.hosts[i].reachable) continue;
+    auto fresh = make_provider(fleet_->inventory.hosts[i], o_.provider);
+    if (fresh.ok()) fleet_->providers[i] = std::move(fresh).value();
+  }
+}
+
 Status Syncer::refuse_commit(CycleReport& r, const std::string& why) {
   refused_ = r.commit;
   refused_error_ = why;
@@ -192,7 +204,10 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
   struct Restore {  // the fleet goes back to the Syncer however the cycle ends
     Syncer& s;
     Planned& p;
-    ~Restore() { s.fleet_ = std::move(p.fleet); }
+    ~Restore() {
+      s.fleet_ = std::move(p.fleet);
+      s.reconnect_unreachable(p.observed);
+    }
   } restore{*this, p};
   auto plan = [&] {
     plan_observed(p);

@@ -101,6 +101,7 @@ class Syncer {
   struct Target;
   Status prepare(Target& t, CycleReport& r);
   Status use_fleet(Inventory inventory);
+  void reconnect_unreachable(const Observed& observed);
   // Remembers r.commit as refused (not retried until the ref moves) and says why in r.
   Status refuse_commit(CycleReport& r, const std::string& why);
   void plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_out);
