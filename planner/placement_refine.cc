@@ -74,7 +74,10 @@ struct Gain {
     __int128 g[2];
     for (int d = 0; d < 2; ++d)
       g[d] = std::min(used[d] + delta[d], target[d]) - std::min(used[d], target[d]);
-    return g[0] * cap[1] + g[1] * cap[0];
+    g[0] *= cap[1], g[1] *= cap[0];
+    for (int d = 0; d < 2; ++d)
+      if (target[d] >= cap[d]) g[d] <<= 20;  // a dimension to fill comes first
+    return g[0] + g[1];
   }
   static constexpr __int128 kNoFit = -((__int128)1 << 126);
 };
