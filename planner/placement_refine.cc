@@ -87,6 +87,8 @@ struct Gain {
 bool refine_host(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
                  std::vector<HostLoad>& load, size_t hi, const int64_t t[2],
                  const std::vector<int>& pool, std::vector<int64_t>& given) {
+  const Gain gain(hosts[hi], t);
+  if (gain.used[0] >= gain.target[0] && gain.used[1] >= gain.target[1]) return false;
   std::vector<int64_t> on(kinds.size(), 0);
   std::vector<int> here;
   for (auto [ki, m] : load[hi].items) {
@@ -100,7 +102,6 @@ bool refine_host(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
   if (outs.size() * ins.size() > kRefineWork) return false;
   std::vector<Resources> in_demand;
   for (const Pick& i : ins) in_demand.push_back(demand(kinds, i));
-  const Gain gain(hosts[hi], t);
   __int128 best_gain = 0;
   Pick best_in, best_out;
   for (const Pick& o : outs) {
