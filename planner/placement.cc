@@ -90,9 +90,8 @@ void place_service(const Service& s, const std::vector<std::string>& slots,
       ++next;
       continue;
     }
-    int i = s.placement.spread.empty()
-                ? best_host(s, d, hosts, strategy, "", "")
-                : best_host_spread_pref(s, d, hosts, strategy, per_value);
+    int i = s.placement.spread.empty() ? best_host(s, d, hosts, strategy, "", "")
+                                       : best_host_spread_pref(s, d, hosts, strategy, per_value);
     if (i < 0) {
       std::string reason = pack::explain(s, d, hosts);
       for (; next < slots.size(); ++next) out.unplaced.push_back({s.name, slots[next], reason});
@@ -108,7 +107,6 @@ void place_service(const Service& s, const std::vector<std::string>& slots,
     }
   }
 }
-
 
 // Where each (service, slot) of this stack runs now: reachable hosts, those where the replica is
 // up first, then by name (so a half-done move keeps the copy that serves).
@@ -151,7 +149,7 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
   const std::string unreachable = unreachable_hosts(observed);
 
   PlacementResult out;
-  std::map<std::string, std::vector<std::string>> todo;     // service -> slots to place
+  std::map<std::string, std::vector<std::string>> todo;      // service -> slots to place
   std::map<std::string, std::map<std::string, int>> spread;  // service -> label value -> n
   std::vector<std::vector<int>> counts(stack.services.size(), std::vector<int>(hosts.size()));
   // Phase 1: sticky. Keep every replica that still fits where it runs; a stateful one stays
@@ -168,8 +166,8 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
     for (const std::string& slot : slots) {
       bool kept = false;
       auto it = running.find({s.name, slot});
-      for (const std::string& host : it == running.end() ? std::vector<std::string>{}
-                                                         : it->second) {
+      for (const std::string& host :
+           it == running.end() ? std::vector<std::string>{} : it->second) {
         auto hi = host_index.find(host);
         if (hi == host_index.end()) continue;  // drained, or no longer in the inventory
         HostState& h = hosts[hi->second];
@@ -212,17 +210,15 @@ PlacementResult place(const Stack& stack, const Inventory& inventory, const Obse
     const Resources& r = stack.services[si].reservations;
     return (__int128)r.nano_cpus * 8 + r.memory / 1024;  // ~1 CPU : 8 GiB
   };
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size(a) > size(b); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return size(a) > size(b); });
   for (size_t si : order) {
     const Service& s = stack.services[si];
     for (size_t hi = 0; hi < hosts.size(); ++hi) hosts[hi].count = counts[si][hi];
     place_service(s, todo[s.name], hosts, strategy, spread[s.name], out);
   }
   pack::pack_by_host(groups, hosts, out);
-  std::sort(out.placements.begin(), out.placements.end(), [](auto& a, auto& b) {
-    if (a.service != b.service) return a.service < b.service;
-    return slot_less(a.slot, b.slot);
-  });
+  pack::sort_placements(stack, out.placements);
   return out;
 }
 

@@ -134,6 +134,29 @@ struct Filler {
     }
   }
 
+  // Exchanges with what is left that bring the host closer to its target, each followed by
+  // a new top-off (planner/placement_refine.cc). Only with few kinds: the cost is per pair.
+  void refine(size_t hi, const int64_t t[2]) {
+    if (active.size() > 64) return;
+    std::vector<int64_t> given(kinds.size(), 0);
+    for (int step = 0; step < 8; ++step) {
+      std::vector<int> pool;
+      for (int ki : active)
+        if (kinds[ki].plain && kinds[ki].left > 0 && allowed_on(ki, hi)) pool.push_back(ki);
+      if (pool.empty() || !refine_host(kinds, hosts, load, hi, t, pool, given)) break;
+      for (size_t ki = 0; ki < kinds.size(); ++ki) {
+        if (given[ki] == 0) continue;
+        credit[ki] -= given[ki] << kCreditBits;
+        auto at = std::lower_bound(active.begin(), active.end(), static_cast<int>(ki));
+        if (kinds[ki].left > 0 && (at == active.end() || *at != static_cast<int>(ki)))
+          active.insert(at, static_cast<int>(ki));
+        given[ki] = 0;
+      }
+      std::erase_if(active, [&](int ki) { return kinds[ki].left == 0; });
+      top_off(hi, t);
+    }
+  }
+
   void fill(size_t hi) {
     normalize(hosts[hi].capacity);
     std::fill(allowed.begin(), allowed.end(), int8_t{-1});
@@ -145,6 +168,7 @@ struct Filler {
     }
     pay_credits(hi, hosts_needed);
     top_off(hi, t);
+    refine(hi, t);
   }
 };
 

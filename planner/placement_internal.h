@@ -52,8 +52,12 @@ struct Group {
   std::vector<int>* counts = nullptr;  // replicas of this service per host index
 };
 // Fills hosts one at a time with the best-aligned groups (placement_binpack.cc).
-void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts,
-                  PlacementResult& out);
+void pack_by_host(std::vector<Group>& groups, std::vector<HostState>& hosts, PlacementResult& out);
+
+// Sorts by (service, slot as number, host), the order PlacementResult promises, on keys
+// computed once per placement: comparing strings and parsing slots inside the sort took a third
+// of the time of placing 1,000,000 replicas. `placements` name services of `stack`.
+void sort_placements(const Stack& stack, std::vector<ReplicaPlacement>& placements);
 
 // Nomad-style explanation of why no host could take a replica of s.
 std::string explain(const Service& s, const Demand& d, const std::vector<HostState>& hosts);

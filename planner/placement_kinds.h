@@ -3,8 +3,8 @@
 //
 // A kind is a set of interchangeable replicas: the same demand vector and the same
 // constraints, from one or more services without published ports or max_replicas_per_node
-// (docs/design.md, Placement: equivalence classes). A service with ports or a per-node maximum is a kind
-// of its own, `plain` false, and is checked replica-count-wise through pack::fit_count.
+// (docs/design.md, Placement: equivalence classes). A service with ports or a per-node maximum is a
+// kind of its own, `plain` false, and is checked replica-count-wise through pack::fit_count.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +61,16 @@ void give(std::vector<Kind>& kinds, std::vector<HostState>& hosts, std::vector<H
 void fill_best_subset(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
                       std::vector<HostLoad>& load, const std::vector<int>& by_size, size_t hi,
                       int64_t budget);
+
+// After host hi is filled: the exchange of up to two of this pass's replicas on it for up to two
+// of `pool` (plain kinds with replicas left, allowed on hi) that brings the host closest to its
+// target `t` (kScale shares per dimension; progress counts only up to the target), if any brings
+// it closer (planner/placement_refine.cc). Adds what it gave minus what it took back per kind
+// to `given`. False when no exchange helps or there are too many to look at (kRefineWork).
+inline constexpr size_t kRefineWork = 4096;
+bool refine_host(std::vector<Kind>& kinds, std::vector<HostState>& hosts,
+                 std::vector<HostLoad>& load, size_t hi, const int64_t t[2],
+                 const std::vector<int>& pool, std::vector<int64_t>& given);
 
 // Tries to empty the least-loaded fresh hosts by moving their replicas onto the other hosts
 // in use; keeps a move only when the whole host empties. Bounded: at most `attempts` hosts

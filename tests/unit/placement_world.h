@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
@@ -33,14 +34,14 @@ struct World {
 
 // Replaces what runs on the hosts by the placement's replicas of stack "p".
 inline void observe(World& w, const PlacementResult& p) {
-  for (auto& h : w.observed.hosts) h.containers.clear();
+  std::map<std::string, ObservedHost*> by_name;
+  for (auto& h : w.observed.hosts) h.containers.clear(), by_name[h.name] = &h;
   for (const auto& rp : p.placements) {
     ObservedContainer c;
     c.id = rp.service + "-" + rp.slot;
     c.state = "running";
     c.labels = {{labels::kStack, "p"}, {labels::kService, rp.service}, {labels::kSlot, rp.slot}};
-    for (auto& h : w.observed.hosts)
-      if (h.name == rp.host) h.containers.push_back(c);
+    if (auto it = by_name.find(rp.host); it != by_name.end()) it->second->containers.push_back(c);
   }
 }
 
