@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/ingress.h"
 #include "planner/result.h"
 
 namespace berth {
@@ -185,6 +186,7 @@ struct Service {
   UpdateConfig rollback_config;
   std::vector<Dependency> depends_on;
   std::vector<std::string> profiles;
+  std::vector<IngressRoute> ingress;  // x-berth.ingress (planner/ingress.h)
   SourceLocation location;  // where the service's key is
 };
 
@@ -210,7 +212,6 @@ struct VolumeSpec {
   SourceLocation location;
 };
 
-// A top-level secret or config with `file:`, the only kind berth delivers.
 // A top-level secret or config as written (for `berth config`; what runs is FileSpec).
 struct FileObjectSpec {
   std::string key;

@@ -34,6 +34,8 @@ void read_build(Context& c, const Node& n, Service& s);
 void read_flags(Context& c, const Node& svc, ContainerSpec& spec);
 void read_lists(Context& c, const Node& svc, ContainerSpec& spec);
 void read_depends_on(Context& c, const Node& n, Service& s);
+// The service's `x-berth:` section (ingress routes) into `s` (ingress.cc).
+void read_service_extension(Context& c, const Node& svc, Service& s);
 // The deploy: section into `s`.
 void normalize_deploy(Context& c, const Node& deploy, Service& s);
 // Mounts from `volumes:` of a service; relative bind mounts become spec.files (mounts.cc).

@@ -195,6 +195,7 @@ Service normalize_service(Context& c, const std::string& name, const Node& node,
   if (const Node* n = node.find("mem_reservation"))
     s.reservations.memory = as_bytes(c, *n, "mem_reservation").value_or(0);
   if (const Node* n = node.find("deploy")) normalize_deploy(c, *n, s);
+  read_service_extension(c, node, s);
   if (spec.image.empty() && !s.build)
     fail(c, node.location, "the service has neither 'image' nor 'build'",
          "add `image: NAME[:TAG]` (or a `build:` section)");
