@@ -3,14 +3,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 
 #include "engine/observe.h"
 #include "engine/pipeline.h"
 #include "engine/utc_time.h"
 
 namespace berth {
-namespace fs = std::filesystem;
 
 struct Syncer::Target {
   std::optional<git::Repo> repo;  // held (and its cache lock) until the cycle's decisions
@@ -19,18 +17,6 @@ struct Syncer::Target {
 };
 
 namespace {
-
-// "stack" for /srv/git/stack.git, ssh://h/ops/stack, git@h:ops/stack.git: the directory name a
-// clone would get, so the stack's default name matches a checkout made by hand.
-std::string repo_name(const std::string& url) {
-  std::string u = url;
-  while (!u.empty() && u.back() == '/') u.pop_back();
-  auto cut = u.find_last_of("/:");
-  std::string name = cut == std::string::npos ? u : u.substr(cut + 1);
-  if (name.size() > 4 && name.compare(name.size() - 4, 4, ".git") == 0)
-    name.resize(name.size() - 4);
-  return name.empty() ? "stack" : name;
-}
 
 bool same_hosts(const Inventory& a, const Inventory& b) {
   if (a.hosts.size() != b.hosts.size()) return false;
@@ -60,49 +46,6 @@ SyncResult result_of_error(const Error& e) {
 }
 
 }  // namespace
-
-Result<CommitTree> fetch_commit_tree(const SyncOptions& o, git::Repo& repo) {
-  auto sha = git::fetch(repo, o.ref);
-  if (!sha.ok()) return sha.error();
-  CommitTree tree;
-  tree.sha = *sha;
-  if (auto info = git::commit_info(repo, *sha); info.ok()) tree.subject = info->subject;
-  std::string root = o.cache.cache_root;
-  if (root.empty()) {
-    auto def = git::default_cache_root();
-    if (!def.ok()) return def.error();
-    root = *def;
-  }
-  fs::path dir = fs::path(root) / "checkouts" / tree.sha / repo_name(o.url);
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    Status done = git::checkout(repo, tree.sha, dir.string());
-    if (!done.ok() && !fs::exists(dir, ec)) return done.error();  // else another run wrote it
-  }
-  tree.root = dir.string();
-  tree.dir = (o.path.empty() ? dir : dir / o.path).lexically_normal().string();
-  return tree;
-}
-
-LoadOptions commit_load_options(const SyncOptions& o, const std::string& dir) {
-  LoadOptions load;
-  load.working_dir = dir;
-  for (const auto& f : o.files) load.files.push_back((fs::path(dir) / f).string());
-  for (const auto& f : o.env_files) load.env_files.push_back((fs::path(dir) / f).string());
-  load.project_name = o.project_name;
-  load.profiles = o.profiles;
-  load.environment = o.environment;
-  load.interrupted = o.apply.interrupted;
-  return load;
-}
-
-void relative_to_checkout(Diagnostics& diag, const std::string& root) {
-  std::string prefix = root + "/";
-  for (Error& e : diag.errors)
-    if (e.location.file.rfind(prefix, 0) == 0) e.location.file.erase(0, prefix.size());
-  for (Warning& w : diag.warnings)
-    if (w.location.file.rfind(prefix, 0) == 0) w.location.file.erase(0, prefix.size());
-}
 
 std::string CycleReport::summary() const {
   return sync_summary(result, commit, subject, changes, error);
@@ -215,7 +158,7 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
         o_.prune ? std::vector<std::string>{} : keep_removed_services(p.stack, p.plan);
     r.changes = replica_changes(p.plan);
   };
-  auto refuse = [&](const std::string& why) { refuse_commit(r, why); };
+  auto refuse = [&](const std::string& why) { (void)refuse_commit(r, why); };
 
   // Look first, without the lock: an in-sync cycle takes no lock at all.
   p.observed = observe(p.stack.name, p.fleet, o_.max_parallel);

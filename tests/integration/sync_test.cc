@@ -254,6 +254,14 @@ TEST_F(Sync, WatchHealsDriftSurvivesOutagesAndStopsCleanlyOnSigterm) {
   Spawned w = spawn_berth(sync_args({"--watch", "--interval", "2s", "--json"}), dir_);
   ASSERT_TRUE(cycle_seen(w, 0, "converged", 60, a)) << read_all(w.err_path);
 
+  // One SSH connection per host, kept across cycles: h2's control master stays the same process.
+  std::string h2_master = "ControlPersist=no -T " + lab_->hosts[1].ip + " ";
+  std::vector<int> masters = processes_with(h2_master);
+  EXPECT_EQ(masters.size(), 1u);
+  size_t seen = cycles(w).size();
+  ASSERT_TRUE(wait_until([&] { return cycles(w).size() >= seen + 2; }, 30));
+  EXPECT_EQ(processes_with(h2_master), masters);
+
   // A replica removed by hand comes back on the next cycle, as drift.
   docker_on(lab_->hosts[0], {"rm", "-f", "gitops-web-1"});
   docker_on(lab_->hosts[1], {"rm", "-f", "gitops-web-1"});
@@ -281,9 +289,14 @@ TEST_F(Sync, WatchHealsDriftSurvivesOutagesAndStopsCleanlyOnSigterm) {
   n = cycles(w).size();
   EXPECT_TRUE(wait_until([&] { return cycles(w).size() >= n + 2; }, 30));
   lab_->start_sshd("h2");
+  // The connection to h2 drops (its master is killed): the next cycles reconnect to h2.
+  for (int pid : processes_with(h2_master)) kill(pid, SIGKILL);
   std::string c = commit(stack({"3"}), "C");
   EXPECT_TRUE(wait_until([&] { return all_at(c); }, 90)) << read_all(w.err_path);
   EXPECT_FALSE(w.exits_within(0)) << "the watch exited";
+  std::vector<int> now = processes_with(h2_master);
+  EXPECT_EQ(now.size(), 1u);
+  EXPECT_NE(now, masters) << "h2 was reached through a new connection";
 
   // SIGTERM in the middle of a rollout: the batch in progress is rolled back, locks released.
   commit(stack({"4", 2, false, true}), "D: slow rollout");
