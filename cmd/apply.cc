@@ -93,13 +93,9 @@ void add_apply_command(CLI::App& app, StackOptions& stack, int& exit_code) {
                 "Stream one JSON object per event on stdout (docs/output.md); needs --yes");
   sub->add_flag("--allow-partial", f->allow_partial,
                 "Apply even if some replicas cannot be placed");
-  sub->add_flag("--skip-unreachable", f->skip_unreachable,
-                "Work on the reachable hosts only; what may run on the others is left alone");
   sub->add_option("--strategy", f->strategy, "Placement: binpack (default) or spread")
       ->check(CLI::IsMember({"binpack", "spread"}));
-  sub->add_option("--health-timeout", f->health_timeout,
-                  "Seconds to wait for a replica to become healthy")
-      ->check(CLI::Range(1, 86400));
+  add_rollout_flags(*sub, f->skip_unreachable, f->health_timeout);
   sub->add_flag("--wait", f->wait,
                 "Return only when every replica is healthy (exit 8 if --wait-timeout passes)");
   sub->add_option("--wait-timeout", f->wait_timeout, "Seconds --wait waits at most")

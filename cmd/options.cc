@@ -26,6 +26,14 @@ void add_stack_options(CLI::App& app, StackOptions& o) {
   app.add_flag("--no-color", o.no_color, "No colors in live progress (so does NO_COLOR=1)");
 }
 
+void add_rollout_flags(CLI::App& sub, bool& skip_unreachable, int& health_timeout_seconds) {
+  sub.add_flag("--skip-unreachable", skip_unreachable,
+               "Work on the reachable hosts only; what may run on the others is left alone");
+  sub.add_option("--health-timeout", health_timeout_seconds,
+                 "Seconds to wait for a replica to become healthy")
+      ->check(CLI::Range(1, 86400));
+}
+
 void add_repo_options(CLI::App& sub, RepoOptions& o, bool required) {
   auto repo = sub.add_option("--repo", o.repo, "Git repository URL or path")->type_name("URL");
   if (required) repo->required();

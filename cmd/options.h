@@ -27,6 +27,10 @@ struct StackOptions {
 // --no-color.
 void add_stack_options(CLI::App& app, StackOptions& options);
 
+// Flags of the commands that roll replicas out (apply, rollback, sync): --skip-unreachable and
+// --health-timeout SECONDS (1-86400).
+void add_rollout_flags(CLI::App& sub, bool& skip_unreachable, int& health_timeout_seconds);
+
 // Which commit of which repository: `sync` and `status --repo` (docs/sync.md).
 struct RepoOptions {
   std::string repo, ref, path, cache_dir;

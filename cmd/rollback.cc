@@ -57,11 +57,7 @@ void add_rollback_command(CLI::App& app, StackOptions& stack, int& exit_code) {
   sub->add_flag("-y,--yes", f->yes, "Do not ask for confirmation");
   sub->add_flag("--json", f->json,
                 "Stream one JSON object per event on stdout (docs/output.md); needs --yes");
-  sub->add_flag("--skip-unreachable", f->skip_unreachable,
-                "Work on the reachable hosts only");
-  sub->add_option("--health-timeout", f->health_timeout,
-                  "Seconds to wait for a replica to become healthy")
-      ->check(CLI::Range(1, 86400));
+  add_rollout_flags(*sub, f->skip_unreachable, f->health_timeout);
   sub->callback([&stack, &exit_code, f] { exit_code = run_rollback(stack, *f); });
 }
 

@@ -160,8 +160,6 @@ void add_sync_command(CLI::App& app, StackOptions& stack, int& exit_code) {
                 "Report drift of the deployed commit instead of restoring it");
   sub->add_flag(
       "--self-heal", [f](int64_t) { f->no_self_heal = false; }, "Restore drift (the default)");
-  sub->add_flag("--skip-unreachable", f->skip_unreachable,
-                "Work on the reachable hosts only; what may run on the others is left alone");
   sub->add_flag("--verify-signatures", f->verify_signatures,
                 "Refuse commits not signed by a trusted key");
   sub->add_option("--allowed-signers", f->allowed_signers,
@@ -169,9 +167,7 @@ void add_sync_command(CLI::App& app, StackOptions& stack, int& exit_code) {
       ->type_name("FILE");
   sub->add_option("--gnupg-home", f->gnupg_home, "GnuPG home for OpenPGP-signed commits")
       ->type_name("DIR");
-  sub->add_option("--health-timeout", f->health_timeout,
-                  "Seconds to wait for a replica to become healthy")
-      ->check(CLI::Range(1, 86400));
+  add_rollout_flags(*sub, f->skip_unreachable, f->health_timeout);
   sub->add_flag("--watch", f->watch, "Keep converging, one cycle per --interval");
   sub->add_option("--interval", f->interval, "Time between watch cycles (default 30s)");
   sub->add_option("--listen", f->listen,
