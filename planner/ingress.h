@@ -27,6 +27,15 @@ struct IngressRoute {
   SourceLocation location;
 };
 
+// The inventory's top-level `ingress:`: which hosts run a proxy, with which image and ports.
+struct IngressSettings {
+  std::string image = "caddy:2";
+  int http_port = 80;
+  int https_port = 443;
+  std::vector<std::string> hosts;  // empty = every host of the inventory
+  SourceLocation location;
+};
+
 // One route of one service of one stack, with the replicas to send it to.
 struct ProxyRoute {
   std::string stack, service;

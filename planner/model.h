@@ -247,11 +247,13 @@ struct Host {
   std::optional<Resources> capacity;  // declared; nullopt = what the engine reports
   std::string socket;  // ssh hosts: the engine socket path on the host ("" = find it)
   bool drain = false;  // replicas move off (created elsewhere first); nothing new lands here
+  std::string private_address;  // how other hosts reach its replicas; default: address's host
   SourceLocation location;
 };
 
 struct Inventory {
   std::vector<Host> hosts;  // sorted by name
+  IngressSettings ingress;  // top-level `ingress:` (planner/ingress.h)
   std::string file;         // "" for the embedded default (one host "local")
 };
 

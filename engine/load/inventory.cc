@@ -51,6 +51,41 @@ void check_duplicate_addresses(load::Context& c, const std::vector<Host>& hosts)
   }
 }
 
+std::optional<int> read_port(load::Context& c, const load::Node& n, const std::string& key) {
+  auto p = load::as_int(c, n, key);
+  if (!p) return std::nullopt;
+  if (*p < 1 || *p > 65535) {
+    load::fail(c, n.location, fmt::format("ingress.{} must be 1-65535, got {}", key, *p),
+               "use a port between 1 and 65535");
+    return std::nullopt;
+  }
+  return static_cast<int>(*p);
+}
+
+// Top-level `ingress:` (issue 10); hosts it names must be in the inventory.
+void read_ingress_settings(load::Context& c, const load::Node& n, Inventory& inv) {
+  IngressSettings& s = inv.ingress;
+  s.location = n.location;
+  if (!load::check_map(c, n, "ingress")) return;
+  load::check_keys(c, n, {{"image", "http_port", "https_port", "hosts"}, {}}, "ingress");
+  if (const load::Node* v = n.find("image"))
+    s.image = load::as_string(c, *v, "image").value_or(s.image);
+  if (const load::Node* v = n.find("http_port"))
+    s.http_port = read_port(c, *v, "http_port").value_or(s.http_port);
+  if (const load::Node* v = n.find("https_port"))
+    s.https_port = read_port(c, *v, "https_port").value_or(s.https_port);
+  const load::Node* hosts = n.find("hosts");
+  if (!hosts) return;
+  s.hosts = load::as_list(c, *hosts, "hosts");
+  for (const std::string& name : s.hosts)
+    if (std::none_of(inv.hosts.begin(), inv.hosts.end(),
+                     [&](const Host& h) { return h.name == name; }))
+      load::fail(
+          c, hosts->location,
+          fmt::format("ingress.hosts names '{}', which is not a host of the inventory", name),
+          "list only names under `hosts:`");
+}
+
 }  // namespace
 
 Inventory load_inventory(const std::string& path, Diagnostics& diag) {
@@ -59,8 +94,9 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
   auto text = load::read_input_file(path, "inventory", diag);
   if (!text) {
     diag.errors.back().hint += diag.errors.back().hint.empty() ? "" : "; ";
-    diag.errors.back().hint += "the inventory is named with -i, or is berth.hosts.yaml beside "
-                               "the stack";
+    diag.errors.back().hint +=
+        "the inventory is named with -i, or is berth.hosts.yaml beside "
+        "the stack";
     return inv;
   }
   load::Node top = load::parse_yaml(*text, path, diag);
@@ -72,7 +108,7 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
                "see README.md, Several hosts");
     return inv;
   }
-  load::check_keys(c, top, {{"hosts"}, {}}, "the inventory");
+  load::check_keys(c, top, {{"hosts", "ingress"}, {}}, "the inventory");
   const load::Node& hosts = *top.find("hosts");
   if (!load::check_map(c, hosts, "hosts")) return inv;
   for (size_t i = 0; i < hosts.fields.size(); ++i) {
@@ -81,7 +117,10 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
     h.name = name;
     h.location = hosts.key_locations[i];
     if (!load::check_map(c, node, "hosts." + name)) continue;
-    load::check_keys(c, node, {{"address", "labels", "capacity", "role", "socket", "drain"}, {}}, "host " + name);
+    load::check_keys(
+        c, node,
+        {{"address", "labels", "capacity", "role", "socket", "drain", "private_address"}, {}},
+        "host " + name);
     const load::Node* address = node.find("address");
     h.address = address ? load::as_string(c, *address, "address").value_or("") : "";
     const bool ssh = h.address.rfind("ssh://", 0) == 0;
@@ -89,22 +128,33 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
         (ssh && !parse_ssh_address(name, h.address).ok()))
       load::fail(c, address ? address->location : h.location,
                  fmt::format("host {}: address must be ssh://[user@]host[:port] or "
-                             "unix:///path.sock, got '{}'", name, h.address));
+                             "unix:///path.sock, got '{}'",
+                             name, h.address));
     if (const load::Node* l = node.find("labels"))
       for (auto& [k, v] : load::as_map(c, *l, "labels")) h.labels[k] = v.value_or("");
-    if (const load::Node* r = node.find("role")) h.role = load::as_string(c, *r, "role").value_or("");
+    if (const load::Node* r = node.find("role"))
+      h.role = load::as_string(c, *r, "role").value_or("");
     if (const load::Node* so = node.find("socket")) {
       h.socket = load::as_string(c, *so, "socket").value_or("");
       if (!h.socket.empty() && h.socket[0] != '/')
-        load::fail(c, so->location, fmt::format("host {}: socket must be an absolute path on the "
-                                                "host, got '{}'", name, h.socket));
+        load::fail(c, so->location,
+                   fmt::format("host {}: socket must be an absolute path on the "
+                               "host, got '{}'",
+                               name, h.socket));
     }
-    if (const load::Node* d = node.find("drain")) h.drain = load::as_bool(c, *d, "drain").value_or(false);
-    if (const load::Node* cap = node.find("capacity"); cap && load::check_map(c, *cap, "capacity")) {
+    if (const load::Node* p = node.find("private_address"))
+      h.private_address = load::as_string(c, *p, "private_address").value_or("");
+    if (h.private_address.empty()) h.private_address = ssh_address_host(h.address);
+    if (const load::Node* d = node.find("drain"))
+      h.drain = load::as_bool(c, *d, "drain").value_or(false);
+    if (const load::Node* cap = node.find("capacity");
+        cap && load::check_map(c, *cap, "capacity")) {
       load::check_keys(c, *cap, {{"cpus", "memory", "pids"}, {}}, "capacity");
       Resources r;
-      if (const load::Node* v = cap->find("cpus")) r.nano_cpus = load::as_cpus(c, *v, "cpus").value_or(0);
-      if (const load::Node* v = cap->find("memory")) r.memory = load::as_bytes(c, *v, "memory").value_or(0);
+      if (const load::Node* v = cap->find("cpus"))
+        r.nano_cpus = load::as_cpus(c, *v, "cpus").value_or(0);
+      if (const load::Node* v = cap->find("memory"))
+        r.memory = load::as_bytes(c, *v, "memory").value_or(0);
       if (const load::Node* v = cap->find("pids")) r.pids = load::as_int(c, *v, "pids").value_or(0);
       h.capacity = r;
     }
@@ -112,6 +162,7 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
   }
   if (inv.hosts.empty()) load::fail(c, hosts.location, "the inventory lists no hosts");
   check_duplicate_addresses(c, inv.hosts);
+  if (const load::Node* ing = top.find("ingress")) read_ingress_settings(c, *ing, inv);
   std::sort(inv.hosts.begin(), inv.hosts.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return inv;
 }

@@ -1,5 +1,6 @@
 // Ingress: the loader's reading and checks of x-berth.ingress, and the proxy configuration
 // (planner/ingress.h) read back as JSON, the way Caddy will read it.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@ namespace berth {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 struct Loaded {
   Diagnostics diag;
@@ -98,6 +100,55 @@ TEST(IngressLoad, MistakesNameWhatAndWhere) {
     EXPECT_NE(text.find(std::string(k.location) + ": "), std::string::npos)
         << k.ingress << " -> " << text;
   }
+}
+
+Inventory load_inv(const std::string& yaml, Diagnostics& diag) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("berth-ingress-inv-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "hosts.yaml") << yaml;
+  Inventory inv = load_inventory((dir / "hosts.yaml").string(), diag);
+  std::filesystem::remove_all(dir);
+  return inv;
+}
+
+TEST(IngressInventory, Defaults) {
+  Diagnostics diag;
+  Inventory inv = load_inv("hosts:\n  h1: {address: ssh://root@10.0.0.1}\n", diag);
+  ASSERT_TRUE(diag.ok()) << diag.errors[0].message;
+  EXPECT_EQ(inv.ingress.image, "caddy:2");
+  EXPECT_EQ(inv.ingress.http_port, 80);
+  EXPECT_EQ(inv.ingress.https_port, 443);
+  EXPECT_TRUE(inv.ingress.hosts.empty());  // every host
+  EXPECT_EQ(inv.hosts[0].private_address, "10.0.0.1");
+}
+
+TEST(IngressInventory, Settings) {
+  Diagnostics diag;
+  Inventory inv = load_inv(
+      "ingress: {image: 'proxy:1', http_port: 8080, https_port: 8443, hosts: [h2]}\n"
+      "hosts:\n  h1: {address: ssh://root@10.0.0.1, private_address: 192.168.1.1}\n"
+      "  h2: {address: 'ssh://u@h2.example:2222'}\n",
+      diag);
+  ASSERT_TRUE(diag.ok()) << diag.errors[0].message;
+  EXPECT_EQ(inv.ingress.image, "proxy:1");
+  EXPECT_EQ(inv.ingress.http_port, 8080);
+  EXPECT_EQ(inv.ingress.https_port, 8443);
+  EXPECT_EQ(inv.ingress.hosts, std::vector<std::string>{"h2"});
+  EXPECT_EQ(inv.hosts[0].private_address, "192.168.1.1");
+  EXPECT_EQ(inv.hosts[1].private_address, "h2.example");
+}
+
+TEST(IngressInventory, Mistakes) {
+  Diagnostics diag;
+  load_inv("ingress: {hosts: [h9]}\nhosts:\n  h1: {address: ssh://root@10.0.0.1}\n", diag);
+  ASSERT_FALSE(diag.ok());
+  EXPECT_THAT(diag.errors[0].message, HasSubstr("'h9'"));
+  EXPECT_THAT(diag.errors[0].location.str(), HasSubstr("hosts.yaml:1:18"));
+  Diagnostics d2;
+  load_inv("ingress: {http_port: 0}\nhosts:\n  h1: {address: ssh://root@10.0.0.1}\n", d2);
+  ASSERT_FALSE(d2.ok());
+  EXPECT_THAT(d2.errors[0].message, HasSubstr("1-65535"));
 }
 
 ProxyRoute route(std::string stack, std::string service, std::string host, std::string path,
