@@ -27,16 +27,11 @@ bool same_hosts(const Inventory& a, const Inventory& b) {
   return true;
 }
 
-Error first_unreachable(const Observed& observed) {
+// The first host that could not be observed, or nullptr.
+const ObservedHost* first_unreachable(const Observed& observed) {
   for (const ObservedHost& h : observed.hosts)
-    if (!h.reachable) return h.error;
-  return {};
-}
-
-bool any_unreachable(const Observed& observed) {
-  for (const ObservedHost& h : observed.hosts)
-    if (!h.reachable) return true;
-  return false;
+    if (!h.reachable) return &h;
+  return nullptr;
 }
 
 SyncResult result_of_error(const Error& e) {
@@ -162,9 +157,9 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
 
   // Look first, without the lock: an in-sync cycle takes no lock at all.
   p.observed = observe(p.stack.name, p.fleet, o_.max_parallel);
-  if (any_unreachable(p.observed) && !o_.skip_unreachable) {
+  if (const ObservedHost* h = first_unreachable(p.observed); h && !o_.skip_unreachable) {
     r.result = SyncResult::kError;
-    r.error = first_unreachable(p.observed).str();
+    r.error = h->error.str();
     return;
   }
   plan();
@@ -175,20 +170,22 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
     last_converged_ = r.commit;
     return;
   }
-  if (!o_.allow_downgrade) {
-    std::vector<bool> older;  // target is an ancestor of deployed[i]
-    for (const auto& d : deployed) {
+  // "" = not a downgrade (or --allow-downgrade); else why the commit is refused.
+  auto downgrade = [&]() -> std::string {
+    if (o_.allow_downgrade) return "";
+    std::vector<std::string> deployed_now = deployed_commits(p.observed);
+    std::vector<bool> older;  // target is an ancestor of deployed_now[i]
+    for (const auto& d : deployed_now) {
       auto a = git::is_ancestor(*t.repo, r.commit, d);
       older.push_back(a.ok() && *a);  // a commit the mirror does not have is not newer
     }
-    auto newer = newer_deployed(r.commit, deployed, older);
-    if (!newer.empty())
-      return refuse(
-          fmt::format("{} is newer and deployed; syncing {} would go back "
-                      "(use --allow-downgrade to do it anyway)",
-                      short_sha(newer.front()), short_sha(r.commit)));
-  }
-  t.repo.reset();  // the git cache is free again before the (possibly long) apply
+    auto newer = newer_deployed(r.commit, deployed_now, older);
+    if (newer.empty()) return "";
+    return fmt::format("{} is newer and deployed; syncing {} would go back "
+                       "(use --allow-downgrade to do it anyway)",
+                       short_sha(newer.front()), short_sha(r.commit));
+  };
+  if (std::string why = downgrade(); !why.empty()) return refuse(why);
   if (std::string why = plan_refusal(p.plan); !why.empty()) return refuse(why);
   if (r.drifted > 0 && !o_.self_heal) {
     r.result = SyncResult::kDrift;
@@ -203,6 +200,9 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
     return;
   }
   plan();  // again, under the lock: another run may have changed things since the first look
+  // A sync of a newer commit may have finished between the two looks: check again.
+  if (std::string why = downgrade(); !why.empty()) return refuse(why);
+  t.repo.reset();  // the git cache is free again before the (possibly long) apply
   if (std::string why = plan_refusal(p.plan); !why.empty()) return refuse(why);
   ApplyOptions apply = o_.apply;
   apply.commit = r.commit;
