@@ -181,9 +181,10 @@ void Syncer::plan_and_apply(Target& t, CycleReport& r, const CarryOutFn& carry_o
     }
     auto newer = newer_deployed(r.commit, deployed_now, older);
     if (newer.empty()) return "";
-    return fmt::format("{} is newer and deployed; syncing {} would go back "
-                       "(use --allow-downgrade to do it anyway)",
-                       short_sha(newer.front()), short_sha(r.commit));
+    return fmt::format(
+        "{} is newer and deployed; syncing {} would go back "
+        "(use --allow-downgrade to do it anyway)",
+        short_sha(newer.front()), short_sha(r.commit));
   };
   if (std::string why = downgrade(); !why.empty()) return refuse(why);
   if (std::string why = plan_refusal(p.plan); !why.empty()) return refuse(why);
