@@ -10,6 +10,7 @@
 #include "cmd/render.h"
 #include "engine/observe.h"
 #include "engine/snapshot.h"
+#include "planner/ingress_plan.h"
 
 namespace berth::cli {
 namespace {
@@ -43,20 +44,24 @@ int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
   provider.ssh_options = stack.ssh_options;
   auto fleet = open_fleet(saved->inventory, FleetMode::kLive, provider);
   if (!fleet.ok()) return report_error(fleet.error());
-  auto lock = StackLock::acquire(saved->stack.name, *fleet,
-                                 {stack.parallel, f.skip_unreachable, false, 0});
+  auto lock =
+      StackLock::acquire(saved->stack.name, *fleet, {stack.parallel, f.skip_unreachable, false, 0});
   if (!lock.ok()) return report_error(lock.error());
   // Checked under the lock: nothing can change between this look and the apply.
   Observed observed = observe(saved->stack.name, *fleet, stack.parallel);
   if (observed_fingerprint(observed) != saved->plan.fingerprint) {
-    return report_error(Error{ErrorKind::kStalePlan, {f.plan_file, 0, 0}, "", "",
+    return report_error(Error{ErrorKind::kStalePlan,
+                              {f.plan_file, 0, 0},
+                              "",
+                              "",
                               "the hosts changed since this plan was made; nothing was applied",
                               "run `berth plan --out FILE` again and review the new plan"});
   }
-  if (int code = refuse_plan(saved->plan, {f.skip_unreachable, f.allow_partial}); code != 0)
-    return code;
-  return carry_out_plan(saved->stack, saved->plan, *fleet, observed, **lock,
-                        carry_options(f, stack));
+  // The proxies serve every stack: what runs behind them is read again now, under the lock.
+  Plan plan = saved->plan;
+  plan_ingress(saved->stack, observed, saved->inventory, plan);
+  if (int code = refuse_plan(plan, {f.skip_unreachable, f.allow_partial}); code != 0) return code;
+  return carry_out_plan(saved->stack, plan, *fleet, observed, **lock, carry_options(f, stack));
 }
 
 int run_apply(const StackOptions& stack, const ApplyFlags& f) {
@@ -73,8 +78,7 @@ int run_apply(const StackOptions& stack, const ApplyFlags& f) {
   plan_observed(*planned);
   const Plan& plan = planned->plan;
   if (!f.json) render_plan(std::cout, plan, planned->observed);
-  if (int code = refuse_plan(plan, {f.skip_unreachable, f.allow_partial}); code != 0)
-    return code;
+  if (int code = refuse_plan(plan, {f.skip_unreachable, f.allow_partial}); code != 0) return code;
   if (plan.has_changes() && !confirmed(f.yes, plan, "Do you want to apply these changes?"))
     return 1;
   return carry_out_plan(planned->stack, plan, planned->fleet, planned->observed, **lock,

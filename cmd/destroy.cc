@@ -24,7 +24,7 @@ int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
   Planned& p = *opened;
   auto lock = lock_and_observe(p, {stack.parallel, f.skip_unreachable, false, 0});
   if (!lock.ok()) return report_error(lock.error());
-  p.plan = destroy_plan(p.stack, p.observed, f.volumes);
+  p.plan = destroy_plan(p.stack, p.observed, p.fleet.inventory, f.volumes);
   if (!f.json) render_plan(std::cout, p.plan, p.observed);
   if (int code = refuse_plan(p.plan, {f.skip_unreachable, true}); code != 0) return code;
   if (p.plan.has_changes() &&

@@ -44,6 +44,26 @@ void render_change(std::ostream& out, const Change& c) {
                        shown(f, f.new_value));
 }
 
+// "~ ingress h2: +web-4, -web-1, ~web-2" per proxy that changes; a new proxy says so first.
+void render_proxies(std::ostream& out, const IngressPlan& ingress) {
+  for (const ProxyChange& p : ingress.proxies) {
+    if (!p.reload) continue;
+    std::string list;
+    auto add = [&](const std::vector<std::string>& names, const char* sign) {
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + std::string(sign) + n;
+    };
+    add(p.added, "+");
+    add(p.removed, "-");
+    add(p.switched, "~");
+    if (!p.action.empty())
+      out << fmt::format("{} ingress {}: proxy {} ({}, ports {}/{})\n",
+                         p.action == "create" ? "+" : "-/+", p.host, kProxyContainer,
+                         ingress.settings.image, ingress.settings.http_port,
+                         ingress.settings.https_port);
+    out << fmt::format("~ ingress {}: {}\n", p.host, list.empty() ? "configuration" : list);
+  }
+}
+
 }  // namespace
 
 std::string summary_line(const Plan& plan) {
@@ -55,6 +75,8 @@ std::string summary_line(const Plan& plan) {
   if (infra > 0)
     line += fmt::format("; networks +{} -{}, volumes +{} -{}", s.networks_create, s.networks_remove,
                         s.volumes_create, s.volumes_remove);
+  if (s.proxies > 0)
+    line += fmt::format("; {} ingress prox{}", s.proxies, s.proxies == 1 ? "y" : "ies");
   if (!plan.unplaced.empty()) line += fmt::format("; {} unplaced", plan.unplaced.size());
   return line + ".";
 }
@@ -99,6 +121,7 @@ void render_plan(std::ostream& out, const Plan& plan, const Observed& observed) 
         m.from_host, m.host);
   }
   for (const RolloutPlan& r : plan.rollouts) out << "rollout " << r.describe() << "\n";
+  render_proxies(out, plan.ingress);
   if (!plan.has_changes() && plan.unplaced.empty() && plan.unreachable.empty() &&
       plan.blockers.empty())
     out << "No changes. The hosts match the stack.\n";

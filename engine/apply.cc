@@ -38,7 +38,7 @@ int ApplyReport::hosts_changed() const {
 }
 
 ApplyRun::ApplyRun(const Stack& s, const Plan& p, Fleet& f, const ApplyOptions& o, Progress& pr)
-    : stack(s), plan(p), fleet(f), options(o), progress(pr) {
+    : stack(s), plan(p), fleet(f), options(o), progress(pr), ingress(s, p, f, o.max_parallel) {
   reports.resize(f.size());
   failed.assign(f.size(), 0);
   for (size_t i = 0; i < f.size(); ++i) reports[i].host = f.inventory.hosts[i].name;
@@ -92,6 +92,8 @@ std::vector<size_t> touched_hosts(const Plan& plan, const Fleet& fleet) {
     if (!c.from_host.empty()) add(c.from_host);
   }
   for (const auto& r : plan.infra) add(r.host);
+  for (const auto& p : plan.ingress.proxies)
+    if (p.reload) add(p.host);
   return {hosts.begin(), hosts.end()};
 }
 
@@ -201,6 +203,25 @@ std::vector<const Change*> removals(const Plan& plan, bool leftover) {
   return out;
 }
 
+// The proxies start sending to the replicas created on hosts that did not fail (a create that
+// failed failed its host). Their health checks keep requests off one not ready yet.
+void route_created(ApplyRun& run, const Service& s, const std::vector<const Change*>& direct) {
+  std::vector<Upstream> arriving;
+  for (const Change* c : direct)
+    if (c->action == Action::kCreate && !c->ingress_ports.empty() && !run.host_failed(c->host))
+      arriving.push_back(run.ingress.planned(s, *c));
+  if (arriving.empty()) return;
+  if (Status st = run.ingress.route(arriving, {}); !st.ok())
+    run.fail(st.error().host, with_context(st.error(), st.error().host, s.name));
+}
+
+// The proxies the plan creates or replaces, each loaded with what runs now.
+void prepare_proxies(ApplyRun& run) {
+  if (!run.ingress.active()) return;
+  auto done = [&](const std::string& host, const std::string& text) { run.done(host, "", text); };
+  for (Error& e : run.ingress.prepare(done)) run.fail(e.host, std::move(e));
+}
+
 // One service: waits for its dependencies, then creates/updates at once and replaces in
 // batches of update_config.parallelism.
 void apply_service(ApplyRun& run, const Service& s) {
@@ -222,6 +243,7 @@ void apply_service(ApplyRun& run, const Service& s) {
     }
   }
   run_changes(run, direct, run.options.max_parallel);
+  route_created(run, s, direct);
   if (!rolling.empty() && !run.stop_requested()) roll_service(run, s, rolling);
 }
 
@@ -277,6 +299,7 @@ ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
   // Images first: a pull or build that fails then leaves the hosts exactly as they were.
   prepare_images(run, hosts);
   create_infra(run, hosts);
+  prepare_proxies(run);
   run_changes(run, removals(plan, /*leftover=*/true), options.max_parallel);
   for (const auto& level : dependency_levels(stack)) {
     if (run.stop_requested()) break;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/apply.h"
+#include "engine/ingress.h"
 
 namespace berth {
 
@@ -16,6 +17,7 @@ struct ApplyRun {
   Fleet& fleet;
   const ApplyOptions& options;
   Progress& progress;
+  IngressRouter ingress;            // the proxies, when the plan has any (engine/ingress.h)
   std::vector<HostReport> reports;  // by fleet index
   std::vector<char> failed;         // by fleet index; guarded by mu
   std::vector<Error> errors;        // not tied to a host; guarded by mu
@@ -46,6 +48,11 @@ Status run_change(ApplyRun& run, const Change& change);
 // batches, failure_action (rollback | pause | continue) beyond max_failure_ratio
 // (engine/rollout.cc, docs/rollouts.md).
 void roll_service(ApplyRun& run, const Service& s, const std::vector<const Change*>& rolling);
+
+// Ingress services: `leaving` stops receiving requests on every proxy, then what it has in
+// flight finishes (at most its route's drain) before it may stop. Fails when a proxy did not
+// load; a replica without ingress passes at once.
+Status route_away(ApplyRun& run, const Upstream& leaving);
 
 // Pieces shared by the steps (engine/apply_steps.cc).
 Error with_context(Error e, const std::string& host, const std::string& service);

@@ -24,6 +24,7 @@ Result<std::string> start_replica(ApplyRun& run, const Service& s, const Change&
                                   const std::string& name, const std::string& prev_spec) {
   ReplicaContext ctx{c.slot, prev_spec, run.options.commit,
                      derived_extra_hosts(run.stack, run.plan, run.fleet.inventory, s, c.host)};
+  ctx.ingress_ports = c.ingress_ports;
   ContainerCreate req = container_request(run.stack, s, ctx);
   req.name = name;
   Provider& p = run.provider(c.host);
@@ -36,6 +37,16 @@ Result<std::string> start_replica(ApplyRun& run, const Service& s, const Change&
     return with_context(st.error(), c.host, s.name);
   }
   return id;
+}
+
+Status route_away(ApplyRun& run, const Upstream& leaving) {
+  if (leaving.bindings.empty()) return ok_status();
+  if (Status st = run.ingress.route({}, {leaving.key()}); !st.ok()) return st;
+  int64_t waited = run.ingress.drain(leaving);
+  if (waited > 0)
+    run.progress.step(leaving.host, leaving.service,
+                      fmt::format("drained {} in {} ms", leaving.container, waited));
+  return ok_status();
 }
 
 Status remove_replica(Provider& p, const std::string& id, Nanos timeout) {
@@ -75,8 +86,8 @@ Status update(ApplyRun& run, const Service& s, const Change& c) {
       return with_context(st.error(), c.host, s.name);
   }
   run.done(c.host, s.name,
-           has_field(c, "name")    ? fmt::format("put back {} (left parked by an earlier run)",
-                                                 c.container)
+           has_field(c, "name")
+               ? fmt::format("put back {} (left parked by an earlier run)", c.container)
            : has_field(c, "state") ? fmt::format("started {}", c.container)
                                    : fmt::format("updated {} in place", c.container));
   return ok_status();
@@ -84,6 +95,8 @@ Status update(ApplyRun& run, const Service& s, const Change& c) {
 
 Status remove(ApplyRun& run, const Change& c) {
   const Service* s = run.stack.find_service(c.service);
+  if (Status away = route_away(run, run.ingress.current(c.container_id)); !away.ok())
+    return with_context(away.error(), away.error().host, c.service);
   Status st = remove_replica(run.provider(c.host), c.container_id, stop_timeout(s));
   if (!st.ok()) return with_context(st.error(), c.host, c.service);
   run.done(c.host, c.service, fmt::format("removed {}", c.container));
@@ -96,14 +109,23 @@ Status run_change(ApplyRun& run, const Change& c) {
   if (c.action == Action::kRemove) return remove(run, c);
   const Service* s = run.stack.find_service(c.service);
   if (!s) {
-    return Error{ErrorKind::kInternal, {}, c.host, c.service,
-                 "the plan names a service the stack does not have", ""};
+    return Error{ErrorKind::kInternal,
+                 {},
+                 c.host,
+                 c.service,
+                 "the plan names a service the stack does not have",
+                 ""};
   }
   switch (c.action) {
     case Action::kCreate: return create(run, *s, c);
     case Action::kUpdate: return update(run, *s, c);
-    default: return Error{ErrorKind::kInternal, {}, c.host, c.service,
-                          "a replacement reached run_change; it goes through the rollout", ""};
+    default:
+      return Error{ErrorKind::kInternal,
+                   {},
+                   c.host,
+                   c.service,
+                   "a replacement reached run_change; it goes through the rollout",
+                   ""};
   }
 }
 

@@ -55,6 +55,15 @@ ContainerCreate container_request(const Stack& stack, const Service& service,
   for (const std::string& h : replica.extra_hosts) req.spec.extra_hosts.push_back(h);
   req.labels = service.spec.labels;
   for (auto& [k, v] : berth_labels(stack, service, replica)) req.labels[k] = v;
+  std::vector<IngressBinding> bindings;
+  for (size_t k = 0; k < service.ingress.size() && k < replica.ingress_ports.size(); ++k) {
+    bindings.push_back({service.ingress[k], replica.ingress_ports[k]});
+    PortSpec published;
+    published.host_port = replica.ingress_ports[k];
+    published.container_port = service.ingress[k].port;
+    req.spec.ports.push_back(published);
+  }
+  if (!bindings.empty()) req.labels[kIngressLabel] = ingress_label(bindings);
   if (service.spec.network_mode.empty()) {
     for (const std::string& key : service.spec.networks) {
       ContainerCreate::Attachment a;

@@ -46,6 +46,16 @@ Status list_infra(const std::string& stack, Provider& provider, ObservedHost& ou
   return ok_status();
 }
 
+// What the host's ingress proxy runs, so that a plan loads it only when that changes. A proxy
+// that cannot say leaves it "": the plan then loads it again, which is harmless.
+void read_proxy_config(Provider& provider, ObservedHost& out) {
+  for (const ObservedContainer& c : out.containers) {
+    if (c.name != kProxyContainer || !counts_as_running(c)) continue;
+    auto got = provider.exec(c.id, {"cat", kProxyConfigPath});
+    if (got.ok() && got->exit_code == 0) out.proxy_config = got->output;
+  }
+}
+
 // Fills one host; on the first failure the host is marked unreachable with that error.
 Status observe_host(const std::string& stack, const Host& host, Provider& provider,
                     ObservedHost& out) {
@@ -58,9 +68,9 @@ Status observe_host(const std::string& stack, const Host& host, Provider& provid
   out.capacity = host.capacity ? *host.capacity : info->capacity;
   auto containers = provider.list_containers();
   if (!containers.ok()) return containers.error();
-  if (Status st = inspect_containers(stack, provider, out, std::move(containers).value());
-      !st.ok())
+  if (Status st = inspect_containers(stack, provider, out, std::move(containers).value()); !st.ok())
     return st;
+  read_proxy_config(provider, out);
   return list_infra(stack, provider, out);
 }
 

@@ -6,6 +6,7 @@
 
 #include "engine/observe.h"
 #include "engine/snapshot.h"
+#include "planner/ingress_plan.h"
 
 namespace berth {
 
@@ -13,10 +14,18 @@ Result<Stack> load_checked(const LoadOptions& options, Diagnostics& diag) {
   Stack stack = load_stack(options, diag);
   for (const Error& e : diag.errors)
     if (e.kind == ErrorKind::kInterrupted)
-      return Error{ErrorKind::kInterrupted, {}, "", "", "interrupted while loading the stack; "
-                   "nothing was changed", ""};
+      return Error{ErrorKind::kInterrupted,
+                   {},
+                   "",
+                   "",
+                   "interrupted while loading the stack; "
+                   "nothing was changed",
+                   ""};
   if (!diag.ok()) {
-    return Error{ErrorKind::kInput, {}, "", "",
+    return Error{ErrorKind::kInput,
+                 {},
+                 "",
+                 "",
                  fmt::format("the stack has {} error{}; nothing was changed", diag.errors.size(),
                              diag.errors.size() == 1 ? "" : "s"),
                  ""};
@@ -41,13 +50,16 @@ Result<Planned> open_stack(const PlanRequest& request, Diagnostics& diag) {
     inventory = resolve_inventory(request.inventory_path, stack->project_dir, diag);
   }
   if (!diag.ok()) {
-    return Error{ErrorKind::kInput, {}, "", "", "the inventory has errors; nothing was changed",
-                 ""};
+    return Error{
+        ErrorKind::kInput, {}, "", "", "the inventory has errors; nothing was changed", ""};
   }
   if (request.mode == FleetMode::kOffline) {
     for (const Host& h : inventory.hosts) {
       if (!h.capacity) {
-        return Error{ErrorKind::kInput, h.location, h.name, "",
+        return Error{ErrorKind::kInput,
+                     h.location,
+                     h.name,
+                     "",
                      "--offline needs a declared capacity for every host",
                      "add `capacity: {cpus: N, memory: SIZE}` to the host in the inventory"};
       }
@@ -64,6 +76,7 @@ Result<Planned> open_stack(const PlanRequest& request, Diagnostics& diag) {
 void plan_observed(Planned& p) {
   p.placement = place(p.stack, p.fleet.inventory, p.observed, p.stack.strategy);
   p.plan = make_plan(p.stack, p.observed, p.placement);
+  plan_ingress(p.stack, p.observed, p.fleet.inventory, p.plan);
 }
 
 void observe_and_plan(Planned& p, int max_parallel) {
@@ -85,10 +98,12 @@ Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOption
   return lock;
 }
 
-Plan destroy_plan(const Stack& stack, const Observed& observed, bool volumes) {
+Plan destroy_plan(const Stack& stack, const Observed& observed, const Inventory& inventory,
+                  bool volumes) {
   Stack empty;
   empty.name = stack.name;
   Plan plan = make_plan(empty, observed, PlacementResult{});
+  plan_ingress(empty, observed, inventory, plan);
   if (volumes) {
     for (const ObservedHost& h : observed.hosts) {
       for (const ObservedVolume& v : h.volumes) {

@@ -55,6 +55,7 @@ Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOption
 
 // A plan that removes everything the stack owns (containers, networks; volumes too when
 // `volumes`), computed from what was observed.
-Plan destroy_plan(const Stack& stack, const Observed& observed, bool volumes);
+Plan destroy_plan(const Stack& stack, const Observed& observed, const Inventory& inventory,
+                  bool volumes);
 
 }  // namespace berth

@@ -24,13 +24,15 @@ namespace {
 struct Replaced {
   const Change* change = nullptr;
   std::string old_host;
-  bool renamed = false;   // the old container was renamed to parked_name()
-  std::string fresh_id;   // the new container, "" when it was never created
-  bool failed = false;    // the new replica failed its health check or its monitor
-  bool restored = false;  // the old replica was put back (the new one removed)
-  bool kept_old = false;  // the old container stays parked, stopped, for a rollback
-  bool retire = false;    // confirmed; its old container is still to be stopped or removed
-  std::string why;        // when failed: what went wrong, its health output and last logs
+  bool renamed = false;          // the old container was renamed to parked_name()
+  std::string fresh_id;          // the new container, "" when it was never created
+  bool failed = false;           // the new replica failed its health check or its monitor
+  bool restored = false;         // the old replica was put back (the new one removed)
+  bool kept_old = false;         // the old container stays parked, stopped, for a rollback
+  bool retire = false;           // confirmed; its old container is still to be stopped or removed
+  bool new_routed = false;       // the proxies send to the new replica
+  bool old_routed_away = false;  // the proxies no longer send to the old one
+  std::string why;               // when failed: what went wrong, its health output and last logs
 };
 
 Event replica_event(EventKind kind, const Change& c, std::string message) {
@@ -55,12 +57,28 @@ std::string put_back(ApplyRun& run, const Service& s, Replaced& r, bool start_fi
   };
   Nanos timeout = stop_timeout(&s);
   Provider& old_p = run.provider(r.old_host);
+  const Upstream old_up = run.ingress.current(c.container_id);
   if (start_first) note("start the old replica", old_p.start_container(c.container_id));
+  if (r.new_routed) {
+    // The proxies go back to the old replica (when it runs again first) and off the new one,
+    // whose requests in flight finish before it goes.
+    std::vector<Upstream> back;
+    if (start_first && r.old_routed_away) back.push_back(old_up);
+    Upstream fresh = run.ingress.planned(s, c);
+    note("switch the proxies back", run.ingress.route(back, {fresh.key()}));
+    if (!back.empty()) r.old_routed_away = false;
+    (void)run.ingress.drain(fresh);
+    r.new_routed = false;
+  }
   if (!r.fresh_id.empty())
     note("remove the new replica", remove_replica(run.provider(c.host), r.fresh_id, timeout));
   if (r.renamed)
     note("rename the old replica back", old_p.rename_container(c.container_id, c.container));
   if (!start_first) note("start the old replica", old_p.start_container(c.container_id));
+  if (r.old_routed_away) {
+    note("route the proxies to the old replica", run.ingress.route({old_up}, {}));
+    r.old_routed_away = false;
+  }
   r.restored = problems.empty();
   return problems;
 }
@@ -78,9 +96,16 @@ void replace_one(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
   };
   auto old = old_p.inspect_container(c.container_id);
   if (!old.ok()) return fail(old.error());
-  if (c.stop_first)
-    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok())
+  if (c.stop_first) {
+    // Off every proxy and drained before it stops (ingress services).
+    if (Status st = route_away(run, run.ingress.current(c.container_id)); !st.ok())
       return fail(st.error());
+    r.old_routed_away = !c.ingress_ports.empty();
+    if (Status st = old_p.stop_container(c.container_id, timeout); !st.ok()) {
+      if (r.old_routed_away) (void)run.ingress.route({run.ingress.current(c.container_id)}, {});
+      return fail(st.error());
+    }
+  }
   // A replica parked by a run that stopped half-way keeps that name until it is removed.
   if (!move && old->name != parked_name(c.container)) {
     if (Status st = old_p.rename_container(c.container_id, parked_name(c.container)); !st.ok()) {
@@ -130,6 +155,14 @@ void retire_old(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
   r.retire = false;
   Provider& old_p = run.provider(r.old_host);
   Nanos timeout = stop_timeout(&s);
+  // The proxies were switched off it with its batch: what it has in flight finishes first.
+  if (!r.old_routed_away) {
+    Upstream old_up = run.ingress.current(c.container_id);
+    int64_t waited = run.ingress.drain(old_up);
+    if (waited > 0)
+      run.progress.step(r.old_host, s.name,
+                        fmt::format("drained {} in {} ms", c.container, waited));
+  }
   Status gone = keep_old && !r.failed ? old_p.stop_container(c.container_id, timeout)
                                       : remove_replica(old_p, c.container_id, timeout);
   if (!gone.ok()) return run.fail(r.old_host, with_context(gone.error(), r.old_host, s.name));
@@ -137,6 +170,54 @@ void retire_old(ApplyRun& run, const Service& s, Replaced& r, bool keep_old) {
   run.done(c.host, s.name,
            c.action == Action::kMove ? fmt::format("moved {} from {}", c.container, c.from_host)
                                      : fmt::format("recreated {}", c.container));
+}
+
+// The batch's confirmed replicas take their old ones' place on every proxy, in one load per
+// proxy host. If a proxy does not load, each goes back to its old replica (still running) and
+// counts as failed, so failure_action decides what follows.
+void switch_batch(ApplyRun& run, const Service& s, std::vector<Replaced*> batch) {
+  std::vector<Upstream> arriving, back;
+  std::vector<std::string> leaving, fresh_keys;
+  std::vector<Replaced*> switched;
+  for (Replaced* r : batch) {
+    if (!r->retire || r->fresh_id.empty() || r->change->ingress_ports.empty()) continue;
+    Upstream fresh = run.ingress.planned(s, *r->change);
+    Upstream old = run.ingress.current(r->change->container_id);
+    arriving.push_back(fresh);
+    fresh_keys.push_back(fresh.key());
+    if (!old.bindings.empty() && !r->old_routed_away) {
+      leaving.push_back(old.key());
+      back.push_back(old);
+    }
+    switched.push_back(r);
+  }
+  if (switched.empty()) return;
+  if (run.ingress.fault() == IngressFault::kStopBeforeSwitch)
+    for (Replaced* r : switched)
+      (void)run.provider(r->old_host).stop_container(r->change->container_id, 0);
+  Status st = run.ingress.route(arriving, leaving);
+  for (Replaced* r : switched) r->new_routed = true;
+  if (st.ok()) return;
+  (void)run.ingress.route(back, fresh_keys);
+  for (Replaced* r : switched) {
+    r->new_routed = false;
+    r->retire = false;
+    r->failed = true;
+    r->why = fmt::format("{} (ingress proxy on {}): {}", r->change->container, st.error().host,
+                         st.error().message);
+    run.emit(replica_event(EventKind::kReplicaFailed, *r->change, r->why));
+    if (std::string problems = put_back(run, s, *r, !r->change->stop_first); !problems.empty())
+      run.fail(r->change->host, with_context(Error{ErrorKind::kHost,
+                                                   {},
+                                                   r->change->host,
+                                                   s.name,
+                                                   r->why +
+                                                       "; the rollback of this replica is "
+                                                       "incomplete" +
+                                                       problems,
+                                                   ""},
+                                             r->change->host, s.name));
+  }
 }
 
 // Retires every replacement still waiting for it, in parallel.
@@ -252,6 +333,9 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
             return;
           replace_one(run, s, r, keep_old);
         }));
+    std::vector<Replaced*> this_batch;
+    for (size_t k = 0; k < n; ++k) this_batch.push_back(&done[at + k]);
+    switch_batch(run, s, this_batch);
     outcome.failed = 0;
     for (size_t k = 0; k < at + n; ++k) outcome.failed += done[k].failed;
     double ratio = static_cast<double>(outcome.failed) / static_cast<double>(rolling.size());

@@ -1,16 +1,16 @@
-// Ingress routes and the Caddy configuration of one proxy host (docs/ingress.md).
+// Ingress: routes, the upstreams behind them and the Caddy configuration of the proxies
+// (docs/ingress.md).
 //
 // A service opts in with `x-berth: {ingress: ...}`; each route says which requests (host name,
-// path prefix) go to which container port of its replicas. caddy_config is a pure function of
-// the routes every stack has on the fleet and of the upstreams (address:port of the replicas
-// that count as running), so the same inputs always give the same bytes: a proxy's config is
-// loaded only when those bytes change.
-//
-// What exists so far is this model, the loader's checks and the configuration; berth does not
-// yet run the proxies or assign the ports (docs/ingress.md, "Not done").
+// path prefix) go to which container port of its replicas. Every replica of such a service
+// publishes each route's container port on a host port berth assigns (assign_ingress_ports) and
+// records route and port in its io.berth.ingress label, so every proxy's configuration is a
+// pure function of the replicas that run on the fleet, of every stack: caddy_config gives the
+// same bytes for the same inputs, and a proxy is loaded only when those bytes change.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +24,7 @@ struct IngressRoute {
   int port = 0;              // the container port the replicas serve on
   std::string health;        // "" = no active check by the proxy (the service's own check gates)
   int64_t drain_ms = 30000;  // how long in-flight requests may finish before a replica stops
+  std::string tls;           // "" = HTTP only; "internal" = also HTTPS, Caddy's own CA
   SourceLocation location;
 };
 
@@ -36,6 +37,23 @@ struct IngressSettings {
   SourceLocation location;
 };
 
+// A route of one replica with the host port berth assigned it.
+struct IngressBinding {
+  IngressRoute route;
+  int host_port = 0;
+};
+
+// One replica the proxies send requests to: observed running, or about to be started by a plan.
+struct Upstream {
+  std::string stack, service, container;  // container: "<service>-<slot>" ("web-2")
+  std::string container_id;               // observed ones; "" for one a plan starts
+  std::string host;                       // inventory host it runs on
+  std::string address;                    // that host's private address ("" = none)
+  std::vector<IngressBinding> bindings;
+  // Identifies it while its container changes name (a replica parked aside): host:first port.
+  std::string key() const;
+};
+
 // One route of one service of one stack, with the replicas to send it to.
 struct ProxyRoute {
   std::string stack, service;
@@ -44,22 +62,52 @@ struct ProxyRoute {
 };
 
 struct ProxySettings {
-  int http_port = 80;
-  std::string admin_socket = "/run/berth/caddy-admin.sock";  // inside the proxy's container
+  int http_port = 80;  // inside the proxy's container
+  int https_port = 443;
+  std::string admin_listen = "localhost:2019";  // inside the proxy's network namespace only
   int64_t health_interval_ms = 2000;
   int64_t health_timeout_ms = 1000;
   int64_t fail_duration_ms = 10000;  // passive: how long a failed upstream is skipped
+  int64_t grace_ms = 30000;          // how long an old configuration may finish its requests
 };
+
+// How a proxy's container reaches a replica on its own host: the host's gateway, through the
+// replica's published port (the proxy has its own network namespace, so its admin endpoint on
+// loopback is reachable by nothing but the Engine API).
+inline constexpr const char* kProxyOwnHost = "host.docker.internal";
+inline constexpr const char* kProxyContainer = "berth-ingress";
+inline constexpr const char* kProxyLabel = "io.berth.ingress-proxy";
+inline constexpr const char* kProxyConfigPath = "/etc/berth/caddy.json";
+inline constexpr const char* kIngressLabel = "io.berth.ingress";  // on each ingress replica
+
+// The routes as canonical JSON text, without host ports or drain (they change nothing in a
+// container): what the spec hash covers.
+std::string ingress_routes_text(const std::vector<IngressRoute>& routes);
+// The io.berth.ingress label of a replica, and back ({} when the text is not such a label).
+std::string ingress_label(const std::vector<IngressBinding>& bindings);
+std::vector<IngressBinding> parse_ingress_label(const std::string& text);
+
+// The routes of a set of upstreams as the proxy on `proxy_host` sees them: each route's
+// upstreams as dial addresses (replicas on proxy_host through kProxyOwnHost, the others through
+// their host's private address; replicas on a host without one only from their own host).
+std::vector<ProxyRoute> proxy_routes(const std::vector<Upstream>& upstreams,
+                                     const std::string& proxy_host);
 
 // Two routes of different services claiming the same host name and path: one error for each
 // such pair, naming both (stack and service) and where the second one was declared.
 Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes);
 
-// Caddy's JSON configuration for one proxy: the admin endpoint on a unix socket only, one HTTP
-// server on settings.http_port, one route per (host, path), most specific first (named hosts
-// before the catch-all, longer paths before shorter), each a reverse proxy to its upstreams
-// with round-robin selection, retries on another upstream, passive health and (when the route
-// has a health path) active health checks. A route without upstreams answers 503.
+// Caddy's JSON configuration for one proxy: the admin endpoint on loopback inside the proxy's
+// own network namespace, one HTTP server on settings.http_port, one route per (host, path),
+// most specific first (named hosts before the catch-all, longer paths before shorter), each a
+// reverse proxy to its upstreams with round-robin selection, retries on another upstream,
+// passive health and (when the route has a health path) active health checks. A route without
+// upstreams answers 503, a request no route matches 404. Routes with `tls: internal` are also
+// served on settings.https_port with certificates from Caddy's own CA (never installed into
+// any trust store).
 std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySettings& settings);
+
+// The proxy's container spec digest (image and ports): a proxy whose label differs is replaced.
+std::string proxy_spec_key(const IngressSettings& settings);
 
 }  // namespace berth

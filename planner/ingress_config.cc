@@ -65,6 +65,16 @@ json unavailable() {
   return {{"handler", "static_response"}, {"status_code", 503}, {"body", "no healthy replica\n"}};
 }
 
+// Every server ends with a 404 for requests no route claims (Caddy would answer an empty 200).
+json with_fallback(json routes) {
+  routes.push_back({{"@id", "berth-no-route"},
+                    {"handle",
+                     {{{"handler", "static_response"},
+                       {"status_code", 404},
+                       {"body", "no ingress route for this host and path\n"}}}}});
+  return routes;
+}
+
 }  // namespace
 
 Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes) {
@@ -87,7 +97,7 @@ std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySetti
   std::vector<const ProxyRoute*> order;
   for (const auto& p : routes) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(), more_specific);
-  json http_routes = json::array();
+  json http_routes = json::array(), tls_routes = json::array(), tls_hosts = json::array();
   for (const ProxyRoute* p : order) {
     json route = {
         {"@id", fmt::format("berth-{}-{}-{}", p->stack, p->service, route_name(p->route))},
@@ -95,12 +105,29 @@ std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySetti
         {"terminal", true}};
     if (json m = matcher(p->route); !m.empty()) route["match"] = {m};
     http_routes.push_back(route);
+    if (p->route.tls.empty()) continue;
+    route["@id"] = route["@id"].get<std::string>() + "-tls";
+    tls_routes.push_back(route);
+    if (std::find(tls_hosts.begin(), tls_hosts.end(), p->route.host) == tls_hosts.end())
+      tls_hosts.push_back(p->route.host);
   }
-  json server = {{"listen", {fmt::format(":{}", settings.http_port)}},
-                 {"routes", http_routes},
-                 {"automatic_https", {{"disable", true}}}};
-  json doc = {{"admin", {{"listen", "unix/" + settings.admin_socket}}},
-              {"apps", {{"http", {{"servers", {{"berth", server}}}}}}}};
+  json servers = {{"berth",
+                   {{"listen", {fmt::format(":{}", settings.http_port)}},
+                    {"routes", with_fallback(http_routes)},
+                    {"automatic_https", {{"disable", true}}}}}};
+  json apps = json::object();
+  if (!tls_routes.empty()) {
+    servers["berth-tls"] = {{"listen", {fmt::format(":{}", settings.https_port)}},
+                            {"routes", with_fallback(tls_routes)},
+                            {"tls_connection_policies", json::array({json::object()})},
+                            {"automatic_https", {{"disable_redirects", true}}}};
+    apps["tls"] = {
+        {"automation",
+         {{"policies", {{{"subjects", tls_hosts}, {"issuers", {{{"module", "internal"}}}}}}}}}};
+    apps["pki"] = {{"certificate_authorities", {{"local", {{"install_trust", false}}}}}};
+  }
+  apps["http"] = {{"servers", servers}, {"grace_period", duration(settings.grace_ms)}};
+  json doc = {{"admin", {{"listen", settings.admin_listen}}}, {"apps", apps}};
   return doc.dump(2) + "\n";
 }
 

@@ -323,6 +323,9 @@ struct ObservedHost {
   // that is taken here is a plan error, not a surprise half-way through apply.
   std::vector<std::string> other_networks;
   std::vector<std::string> other_volumes;
+  // The configuration the ingress proxy on this host runs (kProxyConfigPath in its container,
+  // planner/ingress.h); "" when there is no running proxy or it could not be read.
+  std::string proxy_config;
 };
 
 struct Observed {

@@ -85,7 +85,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedVolume, name, labels, cr
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ObservedHost, name, reachable, error,
                                                 engine_version, api_version, engine_id,
                                                 engine_time, capacity, containers, networks,
-                                                volumes, other_networks, other_volumes)
+                                                volumes, other_networks, other_volumes,
+                                                proxy_config)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Observed, stack, hosts)
 
 namespace {

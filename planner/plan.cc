@@ -23,7 +23,7 @@ const char* action_name(Action a) {
 
 int PlanSummary::total_changes() const {
   return create + update + recreate + move + remove + networks_create + networks_remove +
-         volumes_create + volumes_remove;
+         volumes_create + volumes_remove + proxies;
 }
 
 namespace {

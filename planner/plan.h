@@ -1,4 +1,5 @@
-// Plan: the pure diff of desired (Stack + Placement) against Observed (docs/design.md, Plan and apply).
+// Plan: the pure diff of desired (Stack + Placement) against Observed (docs/design.md, Plan and
+// apply).
 //
 // Applying a Plan is the engine's only way to change a host. Unchanged replicas appear only in
 // the summary's counts.
@@ -29,16 +30,19 @@ struct Change {
   Action action = Action::kCreate;
   std::string service;
   std::string slot;
-  std::string host;       // where it will run (where it ran, for remove)
-  std::string from_host;  // moves only
-  std::string container;  // container name
-  std::string container_id;  // existing container replaced/updated/removed, "" for create
+  std::string host;                 // where it will run (where it ran, for remove)
+  std::string from_host;            // moves only
+  std::string container;            // container name
+  std::string container_id;         // existing container replaced/updated/removed, "" for create
   std::vector<FieldChange> fields;  // recreate: the fields that force it; update: what changes
   // Removals only: a container left by a run that stopped half-way (a replica parked aside, a
   // second copy of a slot). Leftovers go first, before anything needs their names.
   bool leftover = false;
   // Replacements only: the old container stops before the new one starts (planner/rollout.h).
   bool stop_first = false;
+  // Ingress services' new replicas: the host port of each route (Service::ingress order),
+  // assigned by the plan so it never clashes on that host (planner/ingress_plan.h).
+  std::vector<int> ingress_ports;
 };
 
 // A replica that moves away from the data of its named volumes, which stays behind on
@@ -67,8 +71,29 @@ struct InfraChange {
   std::string id;  // existing id, for remove
 };
 
+// What the plan does to the ingress proxy of one host (planner/ingress_plan.h).
+struct ProxyChange {
+  std::string host;
+  std::string action;          // "" (its configuration only) | "create" | "recreate"
+  std::string container_id;    // the proxy there now, for recreate
+  bool reload = false;         // its configuration changes
+  std::string running_config;  // what it runs now (ObservedHost::proxy_config); not printed
+  // Replicas ("web-4") the proxy starts sending to, stops sending to, and switches to a new
+  // container of (a replacement).
+  std::vector<std::string> added, removed, switched;
+};
+
+struct IngressPlan {
+  IngressSettings settings;
+  std::vector<Upstream> before;      // every ingress replica running now, reachable hosts
+  std::vector<ProxyChange> proxies;  // every reachable proxy host, changed or not
+  bool active() const { return !proxies.empty(); }
+  int changes() const;  // proxies created, recreated or reloaded
+};
+
 struct PlanSummary {
   int create = 0, update = 0, recreate = 0, move = 0, remove = 0, unchanged = 0;
+  int proxies = 0;  // ingress proxies created, recreated or reloaded
   int networks_create = 0, networks_remove = 0, volumes_create = 0, volumes_remove = 0;
   int total_changes() const;
 };
@@ -89,6 +114,7 @@ struct Plan {
   // own, two inventory hosts that are one engine): `plan` reports them and exits 1.
   std::vector<Error> blockers;
   std::vector<RolloutPlan> rollouts;  // how each service with replacements rolls
+  IngressPlan ingress;
   PlanSummary summary;
 
   bool has_changes() const { return summary.total_changes() > 0; }

@@ -14,10 +14,14 @@ const char* kind_name(InfraChange::Kind k) {
 }
 
 Result<Action> parse_action(const std::string& s) {
-  for (Action a : {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kMove,
-                   Action::kRemove})
+  for (Action a :
+       {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kMove, Action::kRemove})
     if (s == action_name(a)) return a;
-  return Error{ErrorKind::kInput, {}, "", "", fmt::format("unknown action \"{}\"", s),
+  return Error{ErrorKind::kInput,
+               {},
+               "",
+               "",
+               fmt::format("unknown action \"{}\"", s),
                "write the plan again with `berth plan --out`"};
 }
 
@@ -60,18 +64,27 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
                         {"new", mask && !f.new_value.empty() ? kMasked : f.new_value},
                         {"sensitive", f.secret}});
     }
-    json j = {{"action", action_name(c.action)}, {"service", c.service}, {"slot", c.slot},
-              {"host", c.host},  {"container", c.container}, {"fields", fields}};
+    json j = {{"action", action_name(c.action)},
+              {"service", c.service},
+              {"slot", c.slot},
+              {"host", c.host},
+              {"container", c.container},
+              {"fields", fields}};
     if (c.action == Action::kMove) j["from_host"] = c.from_host;
     if (!c.container_id.empty()) j["container_id"] = c.container_id;
     if (c.leftover) j["leftover"] = true;
     if (c.stop_first) j["stop_first"] = true;
+    if (!c.ingress_ports.empty()) j["ingress_ports"] = c.ingress_ports;
     changes.push_back(j);
   }
   json resources = json::array();
   for (const InfraChange& r : plan.infra)
-    resources.push_back({{"type", kind_name(r.kind)}, {"action", action_name(r.action)},
-                         {"key", r.key}, {"name", r.name}, {"host", r.host}, {"id", r.id}});
+    resources.push_back({{"type", kind_name(r.kind)},
+                         {"action", action_name(r.action)},
+                         {"key", r.key},
+                         {"name", r.name},
+                         {"host", r.host},
+                         {"id", r.id}});
   json placements = json::array();
   for (const auto& p : plan.placements)
     placements.push_back({{"service", p.service}, {"slot", p.slot}, {"host", p.host}});
@@ -86,27 +99,50 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
     unreachable.push_back({{"host", h.host}, {"error", h.error}});
   json data_moves = json::array();
   for (const auto& m : plan.data_moves)
-    data_moves.push_back({{"service", m.service}, {"slot", m.slot}, {"from_host", m.from_host},
-                          {"host", m.host}, {"volumes", m.volumes}});
+    data_moves.push_back({{"service", m.service},
+                          {"slot", m.slot},
+                          {"from_host", m.from_host},
+                          {"host", m.host},
+                          {"volumes", m.volumes}});
   json rollouts = json::array();
   for (const auto& r : plan.rollouts)
-    rollouts.push_back({{"service", r.service}, {"replicas", r.replicas},
-                        {"batch_size", r.batch_size}, {"batches", r.batches},
-                        {"order", r.update.order}, {"monitor", format_duration(r.update.monitor)},
+    rollouts.push_back({{"service", r.service},
+                        {"replicas", r.replicas},
+                        {"batch_size", r.batch_size},
+                        {"batches", r.batches},
+                        {"order", r.update.order},
+                        {"monitor", format_duration(r.update.monitor)},
                         {"delay", format_duration(r.update.delay)},
                         {"failure_action", r.update.failure_action},
                         {"max_failure_ratio", r.update.max_failure_ratio},
-                        {"stop_first_slots", r.stop_first_slots}, {"text", r.describe()}});
+                        {"stop_first_slots", r.stop_first_slots},
+                        {"text", r.describe()}});
+  json proxies = json::array();
+  for (const auto& p : plan.ingress.proxies)
+    proxies.push_back({{"host", p.host},
+                       {"action", p.action},
+                       {"reload", p.reload},
+                       {"added", p.added},
+                       {"removed", p.removed},
+                       {"switched", p.switched}});
   json blockers = json::array();
   for (const auto& e : plan.blockers)
-    blockers.push_back({{"host", e.host}, {"service", e.service}, {"message", e.message},
-                        {"hint", e.hint}});
+    blockers.push_back(
+        {{"host", e.host}, {"service", e.service}, {"message", e.message}, {"hint", e.hint}});
   const PlanSummary& s = plan.summary;
-  json summary = {{"create", s.create}, {"update", s.update}, {"recreate", s.recreate},
-                  {"move", s.move}, {"remove", s.remove}, {"unchanged", s.unchanged},
-                  {"networks_create", s.networks_create}, {"networks_remove", s.networks_remove},
-                  {"volumes_create", s.volumes_create}, {"volumes_remove", s.volumes_remove},
-                  {"unplaced", plan.unplaced.size()}, {"unknown", plan.unknown.size()},
+  json summary = {{"create", s.create},
+                  {"update", s.update},
+                  {"recreate", s.recreate},
+                  {"move", s.move},
+                  {"remove", s.remove},
+                  {"unchanged", s.unchanged},
+                  {"networks_create", s.networks_create},
+                  {"networks_remove", s.networks_remove},
+                  {"volumes_create", s.volumes_create},
+                  {"volumes_remove", s.volumes_remove},
+                  {"proxies", s.proxies},
+                  {"unplaced", plan.unplaced.size()},
+                  {"unknown", plan.unknown.size()},
                   {"changes", s.total_changes()}};
   return {{"format_version", Plan::kFormatVersion},
           {"stack", plan.stack},
@@ -120,12 +156,17 @@ json plan_to_json(const Plan& plan, bool reveal_secrets) {
           {"data_moves", data_moves},
           {"blockers", blockers},
           {"rollouts", rollouts},
+          {"ingress", {{"proxies", proxies}}},
           {"summary", summary}};
 }
 
 Result<Plan> plan_from_json(const json& doc) {
   auto bad = [](const std::string& what) {
-    return Error{ErrorKind::kInput, {}, "", "", "not a berth plan: " + what,
+    return Error{ErrorKind::kInput,
+                 {},
+                 "",
+                 "",
+                 "not a berth plan: " + what,
                  "write it again with `berth plan --out FILE`"};
   };
   if (!doc.is_object() || !doc.contains("format_version")) return bad("no format_version");
@@ -149,8 +190,7 @@ Result<Plan> plan_from_json(const json& doc) {
     change.leftover = flag(c, "leftover");
     change.stop_first = flag(c, "stop_first");
     for (const json& f : list(c, "fields"))
-      change.fields.push_back({str(f, "path"), str(f, "old"), str(f, "new"),
-                               flag(f, "sensitive")});
+      change.fields.push_back({str(f, "path"), str(f, "old"), str(f, "new"), flag(f, "sensitive")});
     plan.changes.push_back(std::move(change));
   }
   for (const json& r : list(doc, "resources")) {
@@ -158,8 +198,8 @@ Result<Plan> plan_from_json(const json& doc) {
     if (!action.ok()) return action.error();
     InfraChange::Kind kind =
         str(r, "type") == "volume" ? InfraChange::Kind::kVolume : InfraChange::Kind::kNetwork;
-    plan.infra.push_back({kind, *action, str(r, "key"), str(r, "name"), str(r, "host"),
-                          str(r, "id")});
+    plan.infra.push_back(
+        {kind, *action, str(r, "key"), str(r, "name"), str(r, "host"), str(r, "id")});
   }
   for (const json& p : list(doc, "placements"))
     plan.placements.push_back({str(p, "service"), str(p, "slot"), str(p, "host")});

@@ -121,6 +121,8 @@ json canonical_spec(const Stack& stack, const Service& service) {
   put(j, "logging_driver", s.logging_driver);
   put(j, "logging_options", s.logging_options);
   put(j, "platform", s.platform);
+  // The routes decide the ports a replica publishes and the label the proxies read.
+  if (!service.ingress.empty()) j["ingress"] = json::parse(ingress_routes_text(service.ingress));
   if (service.build) {
     // Not the context path: the same stack checked out elsewhere must hash the same.
     json b = json::object();

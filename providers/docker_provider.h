@@ -33,6 +33,7 @@ class DockerProvider : public Provider {
   Status update_container(const std::string& id, const Resources& limits,
                           const std::string& restart) override;
   Status logs(const std::string& id, const LogOptions& options, const LogSink& sink) override;
+  Result<ExecResult> exec(const std::string& id, const std::vector<std::string>& argv) override;
   Result<std::vector<ObservedNetwork>> list_networks(const std::string& label) override;
   Result<ObservedNetwork> create_network(const NetworkSpec& spec,
                                          const std::map<std::string, std::string>& l) override;

@@ -32,8 +32,8 @@ struct EngineInfo {
   std::string os;
   std::string id;           // the engine's ID: the same engine reached under two names has one
   int64_t system_time = 0;  // the engine's clock, unix seconds (0 = unknown)
-  Resources capacity;  // NCPU * 1e9, MemTotal
-  std::string transport;  // "unix", "ssh stream-local" or "ssh dial-stdio"
+  Resources capacity;       // NCPU * 1e9, MemTotal
+  std::string transport;    // "unix", "ssh stream-local" or "ssh dial-stdio"
 };
 
 // What the engine needs to create one container. Everything is resolved already: mounts of type
@@ -55,6 +55,12 @@ struct LogOptions {
   bool follow = false;
   std::string tail = "all";  // "all" or a number
   bool timestamps = false;
+};
+
+// What a command run inside a container said and how it ended.
+struct ExecResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved as they came
 };
 
 // Progress lines for pulls and builds ("web-1: pulling nginx:1.27 layer 3/7").
@@ -92,18 +98,21 @@ class Provider {
   virtual Status update_container(const std::string& id, const Resources& limits,
                                   const std::string& restart) = 0;
   virtual Status logs(const std::string& id, const LogOptions& options, const LogSink& sink) = 0;
+  // Runs argv in a running container, waits for it to end and returns its output and exit
+  // code (the ingress proxies' admin endpoint is reached this way only).
+  virtual Result<ExecResult> exec(const std::string& id, const std::vector<std::string>& argv) = 0;
 
   // Networks and volumes whose labels match `label` ("key=value" or "key"); for networks, ""
   // lists every network on the host.
   virtual Result<std::vector<ObservedNetwork>> list_networks(const std::string& label) = 0;
-  virtual Result<ObservedNetwork> create_network(const NetworkSpec& spec,
-                                                 const std::map<std::string, std::string>& labels) = 0;
+  virtual Result<ObservedNetwork> create_network(
+      const NetworkSpec& spec, const std::map<std::string, std::string>& labels) = 0;
   virtual Status remove_network(const std::string& id_or_name) = 0;
   virtual Result<std::vector<ObservedVolume>> list_volumes(const std::string& label) = 0;
   // Idempotent, like the engine's: if the volume exists it comes back with ITS labels, which
   // the caller must check (this is also what makes volume-based locks atomic).
-  virtual Result<ObservedVolume> create_volume(const VolumeSpec& spec,
-                                               const std::map<std::string, std::string>& labels) = 0;
+  virtual Result<ObservedVolume> create_volume(
+      const VolumeSpec& spec, const std::map<std::string, std::string>& labels) = 0;
   virtual Status remove_volume(const std::string& name) = 0;
 
   virtual Result<bool> image_present(const std::string& ref) = 0;

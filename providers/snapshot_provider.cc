@@ -44,14 +44,24 @@ class ReadOnlyProvider : public Provider {
   Status start_container(const std::string&) override { return refuse("start"); }
   Status stop_container(const std::string&, Nanos) override { return refuse("stop"); }
   Status remove_container(const std::string&, bool) override { return refuse("remove"); }
-  Status rename_container(const std::string&, const std::string&) override { return refuse("rename"); }
+  Status rename_container(const std::string&, const std::string&) override {
+    return refuse("rename");
+  }
   Status put_archive(const std::string&, const std::string&, const std::string&) override {
     return refuse("copy files into a container");
   }
   Status update_container(const std::string&, const Resources&, const std::string&) override {
     return refuse("update");
   }
-  Status logs(const std::string&, const LogOptions&, const LogSink&) override { return refuse("read logs"); }
+  Status logs(const std::string&, const LogOptions&, const LogSink&) override {
+    return refuse("read logs");
+  }
+  // Observe reads the proxy's configuration this way: a snapshot answers from what it saved.
+  Result<ExecResult> exec(const std::string&, const std::vector<std::string>& argv) override {
+    if (argv == std::vector<std::string>{"cat", kProxyConfigPath})
+      return ExecResult{0, state_.proxy_config};
+    return refuse("run a command in a container");
+  }
   Result<ObservedNetwork> create_network(const NetworkSpec&,
                                          const std::map<std::string, std::string>&) override {
     return refuse("create a network");
@@ -70,7 +80,10 @@ class ReadOnlyProvider : public Provider {
 
  private:
   Error refuse(const std::string& what) const {
-    return Error{ErrorKind::kUsage, {}, state_.name, "",
+    return Error{ErrorKind::kUsage,
+                 {},
+                 state_.name,
+                 "",
                  "cannot " + what + ": this host is a snapshot/offline view",
                  "plan offline, apply against the live hosts"};
   }

@@ -20,9 +20,24 @@ bool read_path(Context& c, const Node& n, const std::string& key, std::string& o
   return true;
 }
 
+// `tls: internal`: Caddy's own CA. Certificate files and ACME are not supported yet.
+void read_tls(Context& c, const Node& n, IngressRoute& r) {
+  auto v = n.is_scalar() ? as_string(c, n, "tls") : std::nullopt;
+  if (!v || *v != "internal") {
+    fail(c, n.location, "x-berth.ingress.tls supports only `internal` in this version",
+         "write `tls: internal` (Caddy's own CA), or terminate TLS in front of berth's proxies "
+         "(certificate files and ACME: docs/ingress.md, Not done)");
+    return;
+  }
+  if (r.host.empty())
+    fail(c, n.location, "x-berth.ingress.tls needs a host name",
+         "add `host:` to the route: a certificate is issued for that name");
+  r.tls = *v;
+}
+
 void read_route(Context& c, const Node& n, Service& s) {
   if (!check_map(c, n, "x-berth.ingress")) return;
-  check_keys(c, n, {{"host", "port", "path", "health", "drain"}, {"tls"}}, "x-berth.ingress");
+  check_keys(c, n, {{"host", "port", "path", "health", "drain", "tls"}, {}}, "x-berth.ingress");
   IngressRoute r;
   r.location = n.location;
   if (const Node* h = n.find("host")) r.host = as_string(c, *h, "host").value_or("");
@@ -44,6 +59,7 @@ void read_route(Context& c, const Node& n, Service& s) {
   if (const Node* h = n.find("health")) read_path(c, *h, "health", r.health);
   if (const Node* d = n.find("drain"))
     if (auto ns = as_duration(c, *d, "drain")) r.drain_ms = *ns / 1000000;
+  if (const Node* t = n.find("tls")) read_tls(c, *t, r);
   s.ingress.push_back(r);
 }
 
@@ -59,10 +75,6 @@ void read_service_extension(Context& c, const Node& svc, Service& s) {
     for (const Node& r : in->items) read_route(c, r, s);
   else
     read_route(c, *in, s);
-  if (!s.ingress.empty())
-    warn(c, x->key_location("ingress"),
-         "x-berth.ingress is checked but not served yet: berth does not run the proxies in this "
-         "version (docs/ingress.md); publish a port with `ports:` meanwhile");
 }
 
 }  // namespace berth::load

@@ -148,6 +148,10 @@ Status FakeProvider::logs(const std::string&, const LogOptions&, const LogSink& 
   return ok_status();
 }
 
+Result<ExecResult> FakeProvider::exec(const std::string&, const std::vector<std::string>&) {
+  return Error{ErrorKind::kHost, {}, host_, "", "the fake engine runs no commands", ""};
+}
+
 Result<std::vector<ObservedNetwork>> FakeProvider::list_networks(const std::string& label) {
   std::lock_guard<std::mutex> g(mu_);
   if (down) return unreachable();

@@ -1,0 +1,237 @@
+// The ingress proxies during one apply (engine/ingress.h, docs/ingress.md).
+#include "engine/ingress.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "engine/parallel.h"
+#include "planner/ingress_plan.h"
+
+namespace berth {
+namespace {
+
+constexpr const char* kNextConfigPath = "/etc/berth/caddy.next.json";
+
+Error proxy_error(const std::string& host, const std::string& what) {
+  return Error{ErrorKind::kHost,
+               {},
+               host,
+               "",
+               "ingress proxy: " + what,
+               "see `docker logs " + std::string(kProxyContainer) + "` on that host"};
+}
+
+std::string archive_of(const std::string& name, const std::string& config) {
+  TarEntry e;
+  e.name = name;
+  e.data = config;
+  e.mode = 0644;
+  return tar_archive({e});
+}
+
+// The longest drain of any route: how long Caddy lets an old configuration finish.
+ProxySettings proxy_settings(const std::vector<Upstream>& upstreams) {
+  ProxySettings s;
+  for (const Upstream& u : upstreams)
+    for (const IngressBinding& b : u.bindings) s.grace_ms = std::max(s.grace_ms, b.route.drain_ms);
+  return s;
+}
+
+// Requests in flight from one proxy to `dials` (reverse_proxy/upstreams of its admin API);
+// -1 when the proxy could not say.
+int64_t in_flight(Provider& p, const std::string& id, const std::set<std::string>& dials) {
+  auto got = p.exec(id, {"wget", "-qO-", "http://localhost:2019/reverse_proxy/upstreams"});
+  if (!got.ok() || got->exit_code != 0) return -1;
+  auto list = nlohmann::json::parse(got->output, nullptr, false);
+  if (!list.is_array()) return -1;
+  int64_t n = 0;
+  for (const auto& u : list) {
+    if (!u.is_object() || !u.contains("address") || !u["address"].is_string()) continue;
+    if (dials.count(u["address"].get<std::string>()) && u.contains("num_requests") &&
+        u["num_requests"].is_number_integer())
+      n += u["num_requests"].get<int64_t>();
+  }
+  return n;
+}
+
+}  // namespace
+
+ContainerCreate proxy_container(const IngressSettings& settings) {
+  ContainerCreate req;
+  req.name = kProxyContainer;
+  req.spec.image = settings.image;
+  req.spec.command = std::vector<std::string>{"caddy", "run", "--config", kProxyConfigPath};
+  PortSpec http;
+  http.host_port = settings.http_port;
+  http.container_port = 80;
+  PortSpec https = http;
+  https.host_port = settings.https_port;
+  https.container_port = 443;
+  req.spec.ports = {http, https};
+  req.spec.restart = "unless-stopped";
+  req.spec.extra_hosts = {std::string(kProxyOwnHost) + ":host-gateway"};
+  req.labels = {{kProxyLabel, "1"}, {labels::kSpecHash, proxy_spec_key(settings)}};
+  return req;
+}
+
+IngressRouter::IngressRouter(const Stack& stack, const Plan& plan, Fleet& fleet, int max_parallel)
+    : stack_(stack), plan_(plan), fleet_(fleet), max_parallel_(max_parallel) {
+  upstreams_ = plan.ingress.before;
+  if (const char* f = std::getenv("BERTH_INGRESS_FAULT")) {
+    std::string fault = f;
+    if (fault == "no-drain") fault_ = IngressFault::kNoDrain;
+    if (fault == "stop-before-switch") fault_ = IngressFault::kStopBeforeSwitch;
+  }
+  for (const ProxyChange& c : plan.ingress.proxies)
+    proxies_.push_back({c.host, c.container_id, c.running_config});
+}
+
+std::string IngressRouter::config_for(const std::string& host) const {
+  return caddy_config(proxy_routes(upstreams_, host), proxy_settings(upstreams_));
+}
+
+Status IngressRouter::create_proxy(Proxy& proxy, const std::string& replaces) {
+  Provider& p = *fleet_.providers[fleet_.index_of(proxy.host)];
+  const IngressSettings& settings = plan_.ingress.settings;
+  auto present = p.image_present(settings.image);
+  if (!present.ok()) return present.error();
+  if (!*present)
+    if (Status st = p.pull_image(settings.image, [](const std::string&) {}); !st.ok()) return st;
+  if (!replaces.empty()) {
+    (void)p.stop_container(replaces, 10'000'000'000);
+    if (Status st = p.remove_container(replaces, true); !st.ok()) return st;
+  }
+  auto id = p.create_container(proxy_container(settings));
+  if (!id.ok()) return id.error();
+  proxy.id = *id;
+  std::string config = config_for(proxy.host);
+  if (Status st = p.put_archive(proxy.id, "/etc/berth", archive_of("caddy.json", config)); !st.ok())
+    return st;
+  if (Status st = p.start_container(proxy.id); !st.ok()) return st;
+  proxy.loaded = config;
+  return ok_status();
+}
+
+std::vector<Error> IngressRouter::prepare(
+    const std::function<void(const std::string&, const std::string&)>& done) {
+  std::vector<Error> errors(proxies_.size());
+  std::lock_guard<std::mutex> guard(mu_);
+  (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
+    Proxy& proxy = proxies_[k];
+    const ProxyChange& change = plan_.ingress.proxies[k];
+    Status st = ok_status();
+    if (!change.action.empty()) {
+      st = create_proxy(proxy, change.action == "recreate" ? change.container_id : "");
+      if (st.ok())
+        done(proxy.host,
+             fmt::format("{} ingress proxy {}", change.action == "create" ? "created" : "replaced",
+                         kProxyContainer));
+    } else {
+      st = load(proxy, config_for(proxy.host));
+    }
+    if (!st.ok()) {
+      errors[k] = st.error();
+      if (errors[k].host.empty()) errors[k].host = proxy.host;
+      proxy.id.clear();  // left out from now on
+    }
+  });
+  std::vector<Error> out;
+  for (Error& e : errors)
+    if (!e.message.empty()) out.push_back(std::move(e));
+  return out;
+}
+
+Status IngressRouter::load(Proxy& proxy, const std::string& config) {
+  if (proxy.id.empty() || proxy.loaded == config) return ok_status();
+  Provider& p = *fleet_.providers[fleet_.index_of(proxy.host)];
+  if (Status st = p.put_archive(proxy.id, "/etc/berth", archive_of("caddy.next.json", config));
+      !st.ok())
+    return st;
+  // A proxy just started may not listen on its admin endpoint yet: a few tries, 5 s at most.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto r = p.exec(proxy.id, {"caddy", "reload", "--config", kNextConfigPath, "--address",
+                               "localhost:2019", "--force"});
+    if (!r.ok()) return r.error();
+    if (r->exit_code == 0) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::string out = r->output;
+      while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+      return proxy_error(proxy.host, "could not load its configuration: " +
+                                         out.substr(out.size() > 300 ? out.size() - 300 : 0));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The file the plan reads back is replaced only once Caddy runs what it says.
+  auto mv = p.exec(proxy.id, {"mv", kNextConfigPath, kProxyConfigPath});
+  if (!mv.ok()) return mv.error();
+  proxy.loaded = config;
+  return ok_status();
+}
+
+Upstream IngressRouter::current(const std::string& container_id) const {
+  for (const Upstream& u : plan_.ingress.before)
+    if (u.container_id == container_id) return u;
+  return {};
+}
+
+Upstream IngressRouter::planned(const Service& s, const Change& c) const {
+  if (c.ingress_ports.empty()) return {};
+  return planned_upstream(stack_, s, c, fleet_.inventory);
+}
+
+Status IngressRouter::route(const std::vector<Upstream>& arriving,
+                            const std::vector<std::string>& leaving) {
+  if (!active()) return ok_status();
+  std::lock_guard<std::mutex> guard(mu_);
+  std::set<std::string> gone(leaving.begin(), leaving.end());
+  for (const Upstream& u : arriving) gone.insert(u.key());  // never twice
+  std::erase_if(upstreams_, [&](const Upstream& u) { return gone.count(u.key()) > 0; });
+  for (const Upstream& u : arriving)
+    if (!u.bindings.empty()) upstreams_.push_back(u);
+  std::vector<Status> results(proxies_.size(), ok_status());
+  (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
+    results[k] = load(proxies_[k], config_for(proxies_[k].host));
+  });
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (results[k].ok()) continue;
+    Error e = results[k].error();
+    if (e.host.empty()) e.host = proxies_[k].host;
+    return e;
+  }
+  return ok_status();
+}
+
+int64_t IngressRouter::drain(const Upstream& u) {
+  if (!active() || u.bindings.empty() || fault_ == IngressFault::kNoDrain) return 0;
+  int64_t bound_ms = 0;
+  for (const IngressBinding& b : u.bindings) bound_ms = std::max(bound_ms, b.route.drain_ms);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(bound_ms);
+  std::vector<char> idle(proxies_.size(), 0);
+  for (;;) {
+    (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
+      const Proxy& proxy = proxies_[k];
+      if (idle[k] || proxy.id.empty()) return void(idle[k] = 1);
+      std::set<std::string> dials;
+      for (const ProxyRoute& r : proxy_routes({u}, proxy.host))
+        dials.insert(r.upstreams.begin(), r.upstreams.end());
+      // A proxy that cannot say is not waited for: it was switched already.
+      idle[k] = in_flight(*fleet_.providers[fleet_.index_of(proxy.host)], proxy.id, dials) <= 0;
+    });
+    if (std::all_of(idle.begin(), idle.end(), [](char c) { return c != 0; })) break;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+}  // namespace berth
