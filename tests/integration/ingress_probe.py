@@ -5,7 +5,7 @@ bench/ingress_bench.py). Python 3 standard library only.
 
     ingress_probe.py --url http://10.231.K.11/ [--url ...] --out PATH.json
         [--host-header app.test] [--workers 6] [--slow-workers 2] [--slow-path /cgi-bin/slow]
-        [--max-seconds 300] [--max-requests N] [--timeout 10]
+        [--max-seconds 300] [--max-requests N] [--timeout 10] [--stale-window 0.5]
         [--stop-file PATH] [--ready-file PATH]
 
 Workers. --workers fast workers loop over each URL's own path, --slow-workers more loop over
@@ -16,12 +16,17 @@ request (Connection: close). Every request has --timeout seconds (socket operati
 whole request). Only the URLs given are contacted (no redirects are followed), and only
 loopback (127.0.0.0/8, ::1, localhost) or the lab's 10.231.0.0/16 are accepted as hosts.
 
-Stale keep-alive connections. When a reused keep-alive connection fails before a single byte of
-the answer arrived (the request could not be sent, or the peer closed or reset the connection
-with no status line: the server had closed it as idle), the worker reconnects and sends the
+Stale keep-alive connections. Before reusing a keep-alive connection the worker looks whether
+the server already closed it while idle (readable with nothing to read: counted as
+"idle_closed", and a new connection is opened: nothing was sent). When a reused connection fails
+before a single byte of the answer arrived and within --stale-window seconds (0.5) of sending
+(the request could not be sent, or the peer closed or reset the connection with no status line:
+the server had closed it as idle as the request crossed), the worker reconnects and sends the
 request once more, as every HTTP client does for an idempotent GET (RFC 9112, 9.3.1). That is a
 "stale retry", not a failure; the resent request's outcome is what counts. Any other error is a
-failure: a fresh connection that fails, a reset after part of the answer, a second failure.
+failure: a fresh connection that fails, a reset after part of the answer, a reset later than
+the window (the server had the request: a slow request dropped while draining), a second
+failure. Odd-numbered workers never reuse a connection, so never retry.
 
 A failure is: a connection error (kind "connect" when connecting failed, "connection" after),
 "timeout", a status other than 200 ("status"), or a body that is not one line "VERSION NAME"
@@ -36,12 +41,15 @@ and exits 0, whatever it measured: the test reads the JSON. Bad arguments: exit 
 
 Output (times: "t" seconds since the probe started, monotonic; "epoch" wall clock):
   total, ok, failed, by_status {code: n}, status_5xx, stale_retries, failures_by_kind,
-  failures [{t, epoch, url, kind, status, detail, worker, latency_ms}], stale [{t, url, worker}],
+  failures [{t, epoch, url, kind, status, detail, worker, latency_ms}], stale [{t, url, worker,
+  error}], idle_closed,
   per_url {url: {total, ok, failed}}, versions {V: {count, first_t, last_t, first_epoch,
   last_epoch}} (by the time each request was sent), names {NAME: n}, version_names {V: {NAME: n}},
   version_order (versions by first seen), transitions [{t, from, to}] (the union of all 200s
   ordered by the time each request was sent, runs of one version collapsed; at most 2000),
-  reversals (transitions back to a version first seen earlier than the current one),
+  reversals (transitions back to a version first seen earlier than the current one), overlaps
+  [{from, to, seconds}] (each version in version_order and the next: how long after the next
+  was first seen the earlier one was still answering, 0 if never),
   final_version, latency_ms {fast, slow, all: {count, min, p50, p90, p99, p999, max, mean,
   histogram [[upper_ms, n], ...]}} (successful requests), slow_requests [{t0, t1, version, ok}]
   (at most 2000), ready, ready_t, started_epoch, duration_s, stopped_by, args.
@@ -53,6 +61,7 @@ import ipaddress
 import json
 import os
 import re
+import select
 import signal
 import socket
 import sys
@@ -208,6 +217,7 @@ class Probe:
         """One GET on conn; returns (status, body) or raises Failure. Stale is a Failure of kind
         'stale' only when the connection was reused and no byte of the answer came back."""
         reused = conn.sock is not None
+        sent = time.monotonic()
         try:
             if conn.sock is None:
                 try:
@@ -217,6 +227,7 @@ class Probe:
                 except OSError as e:
                     raise Failure("connect", f"connect: {e!r}")
             conn.last_counter = None
+            sent = time.monotonic()
             conn.request("GET", target.path, headers=self.headers(keepalive))
             resp = conn.getresponse()
             chunks, size = [], 0
@@ -240,20 +251,27 @@ class Probe:
             raise Failure("timeout", repr(e))
         except (OSError, http.client.HTTPException) as e:
             got = conn.answer_bytes()
+            waited = time.monotonic() - sent
             conn.close()
-            if reused and got == 0:
-                raise Failure("stale", repr(e))
-            raise Failure("connection", f"{e!r} after {got} byte(s) of the answer")
+            if reused and got == 0 and waited <= self.args.stale_window:
+                raise Failure("stale", f"{e!r} {waited * 1000:.1f} ms after sending")
+            raise Failure("connection", f"{e!r} after {got} byte(s) of the answer, "
+                                        f"{waited:.3f} s after sending"
+                                        + (" on a reused connection" if reused else ""))
 
     def worker(self, index, target, keepalive, slow):
         conn = None
         out = {"index": index, "slow": slow, "keepalive": keepalive, "url": target.url,
                "total": 0, "ok": 0, "by_status": {}, "failures": [], "nfail_by_kind": {},
-               "stale": [], "nstale": 0, "oks": [], "lat": [], "slow_requests": []}
+               "stale": [], "nstale": 0, "idle_closed": 0, "oks": [], "lat": [],
+               "slow_requests": []}
         timeout = self.args.timeout
         while not self.stop.is_set() and self.take_request():
             if conn is None or not keepalive:
                 conn = Connection(target.host, target.port, timeout=timeout)
+            elif conn.sock is not None and closed_by_peer(conn.sock):
+                out["idle_closed"] += 1
+                conn.close()
             t_start = self.now()
             m_start = time.monotonic()
             status = None
@@ -342,7 +360,7 @@ class Probe:
         ok = sum(r["ok"] for r in results)
         by_status, by_kind, per_url = {}, {}, {}
         failures, stale, slow_requests = [], [], []
-        nstale = 0
+        nstale = idle_closed = 0
         for r in results:
             for k, v in r["by_status"].items():
                 by_status[str(k)] = by_status.get(str(k), 0) + v
@@ -351,6 +369,7 @@ class Probe:
             failures += r["failures"]
             stale += r["stale"]
             nstale += r["nstale"]
+            idle_closed += r["idle_closed"]
             slow_requests += r["slow_requests"]
             u = per_url.setdefault(r["url"], {"total": 0, "ok": 0, "failed": 0})
             u["total"] += r["total"]
@@ -386,6 +405,9 @@ class Probe:
                 if len(transitions) < MAX_TRANSITIONS:
                     transitions.append({"t": round(t, 4), "from": current, "to": v})
             current = v
+        overlaps = [{"from": a, "to": b,
+                     "seconds": round(max(0.0, versions[a]["last_t"] - versions[b]["first_t"]), 4)}
+                    for a, b in zip(order, order[1:])]
         n_transitions = sum(1 for i in range(1, len(oks)) if oks[i][1] != oks[i - 1][1])
 
         fast_lat = sorted(x for r in results if not r["slow"] for x in r["lat"])
@@ -398,6 +420,7 @@ class Probe:
             "by_status": dict(sorted(by_status.items())),
             "status_5xx": sum(v for k, v in by_status.items() if k.startswith("5")),
             "stale_retries": nstale,
+            "idle_closed": idle_closed,
             "failures_by_kind": by_kind,
             "failures": failures, "failures_truncated": failed > len(failures),
             "stale": stale,
@@ -406,6 +429,7 @@ class Probe:
             "version_order": order,
             "transitions": transitions, "transitions_total": n_transitions,
             "reversals": reversals,
+            "overlaps": overlaps,
             "final_version": oks[-1][1] if oks else None,
             "latency_ms": {"fast": stats(fast_lat), "slow": stats(slow_lat), "all": stats(all_lat)},
             "requests_per_s": round(total / t_stop, 1) if t_stop > 0 else None,
@@ -419,8 +443,18 @@ class Probe:
             "args": {"url": a.url, "host_header": a.host_header, "workers": a.workers,
                      "slow_workers": a.slow_workers, "slow_path": a.slow_path,
                      "max_seconds": a.max_seconds, "max_requests": a.max_requests,
-                     "timeout": a.timeout},
+                     "timeout": a.timeout, "stale_window": a.stale_window},
         }
+
+
+def closed_by_peer(sock):
+    """An idle keep-alive connection is readable only if the server closed it (or sent bytes
+    it should not have): either way it is not reused."""
+    try:
+        r, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(r)
 
 
 def percentile(sorted_xs, q):
@@ -481,6 +515,8 @@ def parse_args(argv):
     p.add_argument("--max-seconds", type=float, default=300)
     p.add_argument("--max-requests", type=int, default=5_000_000, help="0: no count limit")
     p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--stale-window", type=float, default=0.5,
+                   help="a reused connection failing with no answer later than this: a failure")
     p.add_argument("--stop-file")
     p.add_argument("--ready-file")
     p.add_argument("--out", required=True)
@@ -490,6 +526,8 @@ def parse_args(argv):
         errors.append("--workers and --slow-workers: not negative, at least one worker in all")
     if not 0 < a.max_seconds <= 3600:
         errors.append("--max-seconds: more than 0, at most 3600")
+    if not 0 <= a.stale_window <= a.timeout:
+        errors.append("--stale-window: from 0 to --timeout")
     if a.max_requests < 0:
         errors.append("--max-requests: not negative")
     if not 0 < a.timeout <= 120:
@@ -519,7 +557,7 @@ def main(argv=None):
     write_atomic(args.out, json.dumps(result, indent=1) + "\n")
     s = result
     print(f"ingress_probe: {s['total']} requests, {s['ok']} ok, {s['failed']} failed, "
-          f"{s['stale_retries']} stale retries, versions {s['version_order']}, "
+          f"{s['stale_retries']} stale retries, {s['idle_closed']} idle closed, versions {s['version_order']}, "
           f"p99 {s['latency_ms']['fast'].get('p99')} ms, {s['duration_s']} s ({s['stopped_by']})",
           file=sys.stderr)
     return 0

@@ -12,6 +12,11 @@
 #      report failures (502s from Caddy).
 #
 #   3. Then RELOADS (default 10) more switches v1 <-> v2, 0.3 s apart, under load: zero failures.
+#   4. The probe's own rules, no Caddy: an upstream on $BASE+3 that closes each keep-alive
+#      connection right after its answer (no "Connection: close"), and that drops a slow request
+#      on a reused connection after 1 s with a reset and no byte of answer. The fast workers must
+#      see no failure (idle closes and stale resends are not failures); the keep-alive slow
+#      worker must see failures (a dropped request is not a stale connection), the fresh one none.
 #
 # Caddy on Linux binds each config's listener anew with SO_REUSEPORT; at a reload the old
 # socket is closed, and the kernel resets the connections still in its accept queue (a fresh
@@ -22,7 +27,7 @@
 # The ingress proxy containers need the same sysctl (docker run --sysctl
 # net.ipv4.tcp_migrate_req=1, a namespaced sysctl) for "zero failed requests" across reloads.
 #
-# Every process it starts is stopped by its PID; ports BASE..BASE+2 (BASE=18180 unless set).
+# Every process it starts is stopped by its PID; ports BASE..BASE+3 (BASE=18180 unless set).
 # Exits 0 when the expectations hold, 1 otherwise. Needs Debian's caddy, python3, iproute2.
 set -euo pipefail
 
@@ -44,9 +49,9 @@ PROBE="$HERE/ingress_probe.py"
 CADDY=${CADDY:-/usr/bin/caddy}
 PY=${PYTHON:-python3}
 BASE=${BASE:-18180}
-PROXY=$BASE V1=$((BASE + 1)) V2=$((BASE + 2))
+PROXY=$BASE V1=$((BASE + 1)) V2=$((BASE + 2)) TRICKY=$((BASE + 3))
 W=$(mktemp -d /tmp/ingress-probe-selftest.XXXXXX)
-CADDY_PID="" V1_PID="" V2_PID="" PROBE_PID=""
+CADDY_PID="" V1_PID="" V2_PID="" TRICKY_PID="" PROBE_PID=""
 
 log() { echo "selftest: $*"; }
 fail() { echo "selftest: FAIL: $*" >&2; exit 1; }
@@ -61,7 +66,7 @@ stop() {  # pid: TERM, then KILL after 5 s; only our own children
 }
 cleanup() {
   local rc=$?
-  stop "$PROBE_PID"; stop "$CADDY_PID"; stop "$V1_PID"; stop "$V2_PID"
+  stop "$PROBE_PID"; stop "$CADDY_PID"; stop "$V1_PID"; stop "$V2_PID"; stop "$TRICKY_PID"
   if [ "$rc" != 0 ]; then
     log "logs kept in $W"
   else
@@ -71,7 +76,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for p in "$PROXY" "$V1" "$V2"; do
+for p in "$PROXY" "$V1" "$V2" "$TRICKY"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "127.0.0.1:$p is in use; set BASE"; fi
 done
 
@@ -132,9 +137,9 @@ HOME=$W XDG_DATA_HOME=$W/data XDG_CONFIG_HOME=$W/config \
 CADDY_PID=$!
 wait_until 100 answers "v1 a" || fail "Caddy did not answer v1 a on 127.0.0.1:$PROXY; see $W/caddy.log"
 
-run_probe() {  # name -> PROBE_PID
+run_probe() {  # name [port] -> PROBE_PID
   rm -f "$W/$1.stop" "$W/$1.ready"
-  "$PY" "$PROBE" --url "http://127.0.0.1:$PROXY/" --host-header app.test --workers 6 \
+  "$PY" "$PROBE" --url "http://127.0.0.1:${2:-$PROXY}/" --host-header app.test --workers 6 \
     --slow-workers 2 --slow-path /cgi-bin/slow --max-seconds 60 --stop-file "$W/$1.stop" \
     --ready-file "$W/$1.ready" --out "$W/$1.json" 2>"$W/$1.log" &
   PROBE_PID=$!
@@ -163,7 +168,7 @@ r = json.load(open(sys.argv[1]))
 s0 = float(sys.argv[2]) - r["started_epoch"]
 s1 = float(sys.argv[3]) - r["started_epoch"]
 across = [q for q in r["slow_requests"] if q["t0"] < s0 and q["t1"] > s1]
-print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} stale_retries {r['stale_retries']} "
+print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} stale_retries {r['stale_retries']} idle_closed {r['idle_closed']} "
       f"versions {r['version_order']} transitions {r['transitions_total']} reversals {r['reversals']} "
       f"final {r['final_version']} switch at t={s0:.3f}..{s1:.3f} s; "
       f"slow requests across it: {[(q['t0'], q['t1'], q['version'], q['ok']) for q in across]}")
@@ -236,7 +241,7 @@ finish_probe storm
 "$PY" - "$W/storm.json" <<'EOF' || fail "switches: expectations not met (see above)"
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} stale_retries {r['stale_retries']} "
+print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} stale_retries {r['stale_retries']} idle_closed {r['idle_closed']} "
       f"kinds {r['failures_by_kind']} transitions {r['transitions_total']} "
       f"fast p99 {r['latency_ms']['fast']['p99']} ms")
 bad = []
@@ -249,4 +254,71 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
 log "3: ok"
-echo "ingress_probe_selftest: 3 passed, 0 failed"
+
+# 4. The probe's rules on stale connections and dropped requests, against a tricky upstream.
+log "4: idle closes and stale resends are not failures; a dropped slow request is"
+cat >"$W/tricky.py" <<'EOF'
+import socket, struct, sys, threading, time
+def serve(c):
+    n, buf = 0, b""
+    try:
+        while True:
+            while b"\r\n\r\n" not in buf:
+                d = c.recv(4096)
+                if not d:
+                    return
+                buf += d
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            path = head.split(b" ")[1].decode()
+            n += 1
+            if path.startswith("/cgi-bin/slow"):
+                if n >= 2:  # a request on a reused connection: dropped, nothing answered
+                    time.sleep(1)
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                time.sleep(2)
+            body = b"v1 tricky\n"
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            if not path.startswith("/cgi-bin/slow"):
+                return  # closes a keep-alive connection as idle, without saying so
+    finally:
+        c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+"$PY" "$W/tricky.py" "$TRICKY" >"$W/tricky.log" 2>&1 &
+TRICKY_PID=$!
+wait_until 50 curl -sf "http://127.0.0.1:$TRICKY/" || fail "tricky upstream did not answer"
+run_probe tricky "$TRICKY"
+sleep 4
+finish_probe tricky
+"$PY" - "$W/tricky.json" <<'EOF' || fail "probe rules: expectations not met (see above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+fast = [f for f in r["failures"] if f["worker"] < 6]
+slow_ka = [f for f in r["failures"] if f["worker"] == 6]
+slow_fresh = [f for f in r["failures"] if f["worker"] == 7]
+print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} stale_retries {r['stale_retries']} "
+      f"idle_closed {r['idle_closed']} kinds {r['failures_by_kind']}; failures: fast {len(fast)}, "
+      f"slow keep-alive {len(slow_ka)}, slow fresh {len(slow_fresh)}"
+      + (f"; e.g. {slow_ka[0]['detail']}" if slow_ka else ""))
+bad = []
+if fast:
+    bad.append(f"fast workers failed: {fast[:3]}")
+if r["stale_retries"] + r["idle_closed"] == 0:
+    bad.append("no idle close or stale resend seen")
+if not slow_ka or any(f["kind"] != "connection" for f in slow_ka):
+    bad.append("the dropped slow requests on the reused connection are not failures")
+if slow_fresh:
+    bad.append(f"the fresh slow worker failed: {slow_fresh[:3]}")
+for b in bad:
+    print("  expected otherwise:", b)
+sys.exit(1 if bad else 0)
+EOF
+log "4: ok"
+echo "ingress_probe_selftest: 4 passed, 0 failed"
