@@ -28,7 +28,8 @@ failure: a fresh connection that fails, a reset after part of the answer, a rese
 the window (the server had the request: a slow request dropped while draining), a second
 failure. Odd-numbered workers never reuse a connection, so never retry.
 
-A failure is: a connection error (kind "connect" when connecting failed, "connection" after),
+A failure is: a connection error (kind "connect" when connecting failed, "connection" after,
+an answer shorter than its Content-Length too),
 "timeout", a status other than 200 ("status"), or a body that is not one line "VERSION NAME"
 ("body"). Each is recorded (time, url, kind, status, first 200 characters of the body or the
 error), up to 1000 of them; the counts are always complete.
@@ -40,7 +41,7 @@ finished (within --timeout) and counted. Then it writes --out atomically (temp f
 and exits 0, whatever it measured: the test reads the JSON. Bad arguments: exit 2.
 
 Output (times: "t" seconds since the probe started, monotonic; "epoch" wall clock):
-  total, ok, failed, by_status {code: n}, status_5xx, stale_retries, failures_by_kind,
+  total, ok, failed, by_status {code: n} (complete answers), status_5xx, stale_retries, failures_by_kind,
   failures [{t, epoch, url, kind, status, detail, worker, latency_ms}], stale [{t, url, worker,
   error}], idle_closed,
   per_url {url: {total, ok, failed}}, versions {V: {count, first_t, last_t, first_epoch,
@@ -240,6 +241,10 @@ class Probe:
                 if size > MAX_BODY:
                     conn.close()
                     raise Failure("body", f"answer longer than {MAX_BODY} bytes", resp.status)
+            if resp.length:  # read(n) ends quietly where a Content-Length answer was cut
+                conn.close()
+                raise Failure("connection", f"answer cut short: {size} of {size + resp.length} "
+                                            f"bytes: {b''.join(chunks)[:150]!r}", resp.status)
             body = b"".join(chunks)
             if resp.will_close or not keepalive:
                 conn.close()

@@ -17,6 +17,10 @@
 #      on a reused connection after 1 s with a reset and no byte of answer. The fast workers must
 #      see no failure (idle closes and stale resends are not failures); the keep-alive slow
 #      worker must see failures (a dropped request is not a stale connection), the fresh one none.
+#   5. The kinds of failure, same upstream: a body that is not "VERSION NAME", a 500, an answer
+#      that never comes (--timeout 1), an answer cut short of its Content-Length (whose part
+#      would parse): each counted as its kind, no ready file (no worker had a 200), stopped by
+#      --max-seconds. And bad arguments exit 2.
 #
 # Caddy on Linux binds each config's listener anew with SO_REUSEPORT; at a reload the old
 # socket is closed, and the kernel resets the connections still in its accept queue (a fresh
@@ -27,7 +31,8 @@
 # The ingress proxy containers need the same sysctl (docker run --sysctl
 # net.ipv4.tcp_migrate_req=1, a namespaced sysctl) for "zero failed requests" across reloads.
 #
-# Every process it starts is stopped by its PID; ports BASE..BASE+3 (BASE=18180 unless set).
+# Every process it starts is stopped by its PID; ports BASE..BASE+3 (BASE=18180 unless set);
+# KEEP=1 keeps the probe outputs and logs (they are kept anyway when it fails).
 # Exits 0 when the expectations hold, 1 otherwise. Needs Debian's caddy, python3, iproute2.
 set -euo pipefail
 
@@ -67,8 +72,8 @@ stop() {  # pid: TERM, then KILL after 5 s; only our own children
 cleanup() {
   local rc=$?
   stop "$PROBE_PID"; stop "$CADDY_PID"; stop "$V1_PID"; stop "$V2_PID"; stop "$TRICKY_PID"
-  if [ "$rc" != 0 ]; then
-    log "logs kept in $W"
+  if [ "$rc" != 0 ] || [ -n "${KEEP:-}" ]; then
+    log "logs and probe outputs kept in $W"
   else
     rm -rf "$W"
   fi
@@ -271,6 +276,17 @@ def serve(c):
             head, buf = buf.split(b"\r\n\r\n", 1)
             path = head.split(b" ")[1].decode()
             n += 1
+            if path == "/short":  # parses as "VERSION NAME", but 5 of the 20 bytes it promised
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nv1 ab")
+                return
+            if path == "/hang":
+                time.sleep(30)
+                return
+            if path in ("/bad-body", "/status500"):
+                body = b"not one line\nof two words\n" if path == "/bad-body" else b"v1 err\n"
+                code = b"500 Internal Server Error" if path == "/status500" else b"200 OK"
+                c.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (code, len(body), body))
+                continue
             if path.startswith("/cgi-bin/slow"):
                 if n >= 2:  # a request on a reused connection: dropped, nothing answered
                     time.sleep(1)
@@ -321,4 +337,43 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
 log "4: ok"
-echo "ingress_probe_selftest: 4 passed, 0 failed"
+
+# 5. Each kind of failure; no ready file without a 200 everywhere; --max-seconds; exit 2.
+log "5: body, status, timeout and cut-short failures; bad arguments"
+"$PY" "$PROBE" --url "http://127.0.0.1:$TRICKY/bad-body" --url "http://127.0.0.1:$TRICKY/status500" \
+  --url "http://127.0.0.1:$TRICKY/hang" --url "http://127.0.0.1:$TRICKY/short" --workers 4 --slow-workers 0 --timeout 1 --max-seconds 2.5 \
+  --ready-file "$W/kinds.ready" --out "$W/kinds.json" 2>"$W/kinds.log" || fail "probe kinds exited $?"
+[ ! -e "$W/kinds.ready" ] || fail "a ready file with no 200 at all"
+rc=0; "$PY" "$PROBE" --url "http://192.0.2.1/" --out "$W/bad.json" 2>"$W/bad.log" || rc=$?
+[ "$rc" = 2 ] && [ ! -e "$W/bad.json" ] || fail "an address off loopback and the lab: exit $rc, not 2"
+rc=0; "$PY" "$PROBE" --url "http://127.0.0.1:$TRICKY/" --workers 0 --slow-workers 0 \
+  --out "$W/bad.json" 2>>"$W/bad.log" || rc=$?
+[ "$rc" = 2 ] || fail "no worker at all: exit $rc, not 2"
+"$PY" - "$W/kinds.json" <<'EOF' || fail "failure kinds: expectations not met (see above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"  total {r['total']} ok {r['ok']} failed {r['failed']} kinds {r['failures_by_kind']} "
+      f"by_status {r['by_status']} 5xx {r['status_5xx']} ready {r['ready']} "
+      f"stopped by {r['stopped_by']} in {r['duration_s']} s")
+bad = []
+k = r["failures_by_kind"]
+if r["ok"] != 0 or r["failed"] != r["total"]:
+    bad.append("every request should have failed")
+if not (k.get("body") and k.get("status") and k.get("timeout")):
+    bad.append(f"kinds {k}: body, status and timeout each expected")
+if r["by_status"].get("500", 0) != k.get("status") or r["status_5xx"] != k.get("status"):
+    bad.append("the 500s are not counted by status")
+if r["ready"] or r["stopped_by"] != "max-seconds":
+    bad.append(f"ready {r['ready']}, stopped by {r['stopped_by']}")
+if any(f["kind"] == "timeout" and not 0.9 < f["latency_ms"] / 1000 < 2 for f in r["failures"]):
+    bad.append("a timeout not after about --timeout 1 s")
+if not any(f["kind"] == "connection" and "cut short" in f["detail"] for f in r["failures"]):
+    bad.append("the answer cut short is not a connection failure")
+if not any(f["kind"] == "body" and f["detail"].startswith("not one line") for f in r["failures"]):
+    bad.append("the body failure does not keep the body's first characters")
+for b in bad:
+    print("  expected otherwise:", b)
+sys.exit(1 if bad else 0)
+EOF
+log "5: ok"
+echo "ingress_probe_selftest: 5 passed, 0 failed"
