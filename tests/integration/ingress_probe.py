@@ -28,11 +28,11 @@ failure: a fresh connection that fails, a reset after part of the answer, a rese
 the window (the server had the request: a slow request dropped while draining), a second
 failure. Odd-numbered workers never reuse a connection, so never retry.
 
-A failure is: a connection error (kind "connect" when connecting failed, "connection" after,
-an answer shorter than its Content-Length too),
-"timeout", a status other than 200 ("status"), or a body that is not one line "VERSION NAME"
-("body"). Each is recorded (time, url, kind, status, first 200 characters of the body or the
-error), up to 1000 of them; the counts are always complete.
+A failure is: a connection error (kind "connect" when connecting failed, "connection" after it,
+an answer shorter than its Content-Length too), "timeout", a status other than 200 ("status"),
+or a body that is not one line "VERSION NAME" ("body"). Each is recorded (time, url, kind,
+status, first 200 characters of the body or the error), up to 1000 of them; the counts are
+always complete.
 
 Ready and stop. Once every worker has had one 200, --ready-file is written (so a test waits for
 that, not for a sleep). The probe stops at --max-seconds, at --max-requests, as soon as
@@ -41,19 +41,21 @@ finished (within --timeout) and counted. Then it writes --out atomically (temp f
 and exits 0, whatever it measured: the test reads the JSON. Bad arguments: exit 2.
 
 Output (times: "t" seconds since the probe started, monotonic; "epoch" wall clock):
-  total, ok, failed, by_status {code: n} (complete answers), status_5xx, stale_retries, failures_by_kind,
-  failures [{t, epoch, url, kind, status, detail, worker, latency_ms}], stale [{t, url, worker,
-  error}], idle_closed,
-  per_url {url: {total, ok, failed}}, versions {V: {count, first_t, last_t, first_epoch,
-  last_epoch}} (by the time each request was sent), names {NAME: n}, version_names {V: {NAME: n}},
-  version_order (versions by first seen), transitions [{t, from, to}] (the union of all 200s
-  ordered by the time each request was sent, runs of one version collapsed; at most 2000),
-  reversals (transitions back to a version first seen earlier than the current one), overlaps
-  [{from, to, seconds}] (each version in version_order and the next: how long after the next
-  was first seen the earlier one was still answering, 0 if never),
-  final_version, latency_ms {fast, slow, all: {count, min, p50, p90, p99, p999, max, mean,
-  histogram [[upper_ms, n], ...]}} (successful requests), slow_requests [{t0, t1, version, ok}]
-  (at most 2000), ready, ready_t, started_epoch, duration_s, stopped_by, args.
+  total, ok, failed, zero_failed (failed == 0 < total), by_status {code: n} (complete answers),
+  status_5xx, stale_retries, idle_closed, failures_by_kind, failures [{t, epoch, url, kind,
+  status, detail, worker, latency_ms}] (by the time each request was sent), failures_truncated,
+  stale [{t, url, worker, error}], per_url {url: {total, ok, failed}},
+  versions {V: {count, first_t, last_t, first_epoch, last_epoch}} (by the time each request was
+  sent), names {NAME: n}, version_names {V: {NAME: n}}, version_order (versions by first seen),
+  transitions [{t, from, to}] (the union of all 200s ordered by the time each request was sent,
+  runs of one version collapsed; at most 2000) and transitions_total, reversals (transitions
+  back to a version first seen earlier than the current one: expected while two versions serve
+  side by side, as in a rolling update), overlaps [{from, to, seconds}] (for each version in
+  version_order and the next, how long the earlier one still answered after the next was first
+  seen), final_version, latency_ms {fast, slow, all: {count, min, p50, p90, p99, p999, max, mean,
+  histogram [[upper_ms, n], ...]}} (200s only), requests_per_s, slow_requests [{t0, t1, version,
+  ok}] (at most 2000), ready, ready_t, started_epoch, duration_s, stopped_by, workers_stuck
+  (still running --timeout + 5 s after the stop), args.
 """
 import argparse
 import http.client
