@@ -162,7 +162,8 @@ def check_url(url):
     try:
         ip = ipaddress.ip_address(u.hostname)
     except ValueError:
-        return f"--url {url}: give an address, not a name (only loopback or the lab's 10.231.0.0/16)"
+        return (f"--url {url}: give an address, not a name "
+                "(only loopback or the lab's 10.231.0.0/16)")
     if not (ip.is_loopback or (ip.version == 4 and ip in LAB_NET)):
         return f"--url {url}: {ip} is neither loopback nor the lab's 10.231.0.0/16"
     try:
@@ -211,7 +212,8 @@ class Probe:
             return True
 
     def headers(self, keepalive):
-        h = {"Connection": "keep-alive" if keepalive else "close", "User-Agent": "berth-ingress-probe"}
+        h = {"Connection": "keep-alive" if keepalive else "close",
+             "User-Agent": "berth-ingress-probe"}
         if self.args.host_header:
             h["Host"] = self.args.host_header
         return h
@@ -315,7 +317,8 @@ class Probe:
                         "detail": f.detail[:200], "worker": index,
                         "latency_ms": round((time.monotonic() - m_start) * 1000, 2)})
                 if slow and len(out["slow_requests"]) < MAX_SLOW:
-                    out["slow_requests"].append({"t0": round(t_start, 4), "t1": round(self.now(), 4),
+                    out["slow_requests"].append({"t0": round(t_start, 4),
+                                                 "t1": round(self.now(), 4),
                                                  "version": None, "ok": False})
                 continue
             out["total"] += 1
@@ -339,7 +342,8 @@ class Probe:
             j = i - a.workers if slow else i
             url = a.url[i % len(a.url)]
             target = Target(url, target_path(url, a.slow_path if slow else None))
-            t = threading.Thread(target=self.worker, args=(i, target, j % 2 == 0, slow), daemon=True)
+            t = threading.Thread(target=self.worker, args=(i, target, j % 2 == 0, slow),
+                                 daemon=True)
             threads.append(t)
         for t in threads:
             t.start()
@@ -564,7 +568,8 @@ def main(argv=None):
     write_atomic(args.out, json.dumps(result, indent=1) + "\n")
     s = result
     print(f"ingress_probe: {s['total']} requests, {s['ok']} ok, {s['failed']} failed, "
-          f"{s['stale_retries']} stale retries, {s['idle_closed']} idle closed, versions {s['version_order']}, "
+          f"{s['stale_retries']} stale retries, {s['idle_closed']} idle closed, "
+          f"versions {s['version_order']}, "
           f"p99 {s['latency_ms']['fast'].get('p99')} ms, {s['duration_s']} s ({s['stopped_by']})",
           file=sys.stderr)
     return 0

@@ -345,7 +345,9 @@ log "5: body, status, timeout and cut-short failures; bad arguments"
   --ready-file "$W/kinds.ready" --out "$W/kinds.json" 2>"$W/kinds.log" || fail "probe kinds exited $?"
 [ ! -e "$W/kinds.ready" ] || fail "a ready file with no 200 at all"
 rc=0; "$PY" "$PROBE" --url "http://192.0.2.1/" --out "$W/bad.json" 2>"$W/bad.log" || rc=$?
-[ "$rc" = 2 ] && [ ! -e "$W/bad.json" ] || fail "an address off loopback and the lab: exit $rc, not 2"
+if [ "$rc" != 2 ] || [ -e "$W/bad.json" ]; then
+  fail "an address off loopback and the lab: exit $rc, not 2"
+fi
 rc=0; "$PY" "$PROBE" --url "http://127.0.0.1:$TRICKY/" --workers 0 --slow-workers 0 \
   --out "$W/bad.json" 2>>"$W/bad.log" || rc=$?
 [ "$rc" = 2 ] || fail "no worker at all: exit $rc, not 2"
