@@ -6,7 +6,7 @@ BUILD=${BUILD:-$ROOT/build}
 PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libyaml-cpp-dev libyaml-dev libfmt-dev nlohmann-json3-dev
 libboost-dev libboost-filesystem-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
 libgit2-dev git gnupg docker.io openssh-server openssh-client busybox-static iproute2 curl docker-compose
-python3-jsonschema python3-yaml python3-paramiko"
+python3-jsonschema python3-yaml python3-paramiko caddy"
 
 install_packages() {
   local missing=""
