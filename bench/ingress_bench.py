@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Ingress on the lab: what the proxy costs, and failed requests during a rolling update.
 
-SKELETON (issue 10): berth does not run the proxies yet. The parts that depend on berth's
-ingress interface are marked TODO(ingress); the rest (lab, stack, load, figures) is here and
-runs as far as berth allows. The load comes from tests/integration/ingress_probe.py (its
+The load comes from tests/integration/ingress_probe.py (its
 --help and docstring say what it counts).
 
 Usage (as root, from the repository):
@@ -71,11 +69,6 @@ services:
       timeout: 2s
       retries: 1
       start_period: 30s
-    # TODO(ingress): once berth assigns ports to ingress replicas (docs/ingress.md, "Not done"),
-    # this ephemeral published port may be redundant or clash; (b) only needs one replica's
-    # address:port that this machine can reach (10.231.K.x:PORT), as `berth ps --json` shows.
-    ports:
-      - target: 8080
     x-berth:
       ingress: {host: app.test, port: 8080, health: /up, drain: 3s}
     deploy:
@@ -111,11 +104,7 @@ def host_ip(net, name):  # as tests/lab/lab's ip_of
 def inventory(lab_dir, work, hosts):
     """The lab's inventory plus the proxy settings (docs/ingress.md, the inventory's ingress:)."""
     text = open(os.path.join(lab_dir, "berth.hosts.yaml")).read()
-    # TODO(ingress): the proxy container needs net.ipv4.tcp_migrate_req=1 in its network
-    # namespace, or a Caddy reload resets the connections queued on the old listener (Caddy
-    # binds each config's listener anew with SO_REUSEPORT; tests/integration/
-    # ingress_probe_selftest.sh shows it). If berth sets it on the container (HostConfig.Sysctls)
-    # nothing is needed here; if it becomes an inventory setting, set it here.
+    # berth sets net.ipv4.tcp_migrate_req=1 on the proxy container itself (docs/ingress.md).
     text = (f"ingress: {{image: berth-test/caddy:latest, http_port: 80, "
             f"hosts: [{', '.join(hosts)}]}}\n" + text)
     path = os.path.join(work, "berth.hosts.yaml")
@@ -173,8 +162,7 @@ def direct_url(work, base, net):
     p = subprocess.run(base + ["ps", "--json"], cwd=work, capture_output=True, text=True)
     if p.returncode != 0:
         return None
-    # TODO(ingress): if the proxies' own containers show in `berth ps` (they are not of this
-    # stack today), skip them here: keep service "web" only, as below.
+    # The replicas publish only the ports berth assigned them (docs/ingress.md).
     for row in json.loads(p.stdout or "[]"):
         if row.get("service") == "web" and row.get("ports"):
             return f"http://{host_ip(net, row['host'])}:{row['ports'][0]}/"
@@ -256,8 +244,7 @@ def main():
         code, wall, events, err = apply(work, base, stack("v1", a.parallelism))
         if code != 0:
             sys.exit(f"ingress_bench: apply v1 failed ({code}): {err[-2000:]}")
-        # TODO(ingress): berth may say when the proxies serve the new replicas (an event such as
-        # ingress_switched, or `berth status` routes); until then, poll the proxies.
+        # apply returns once every proxy loaded; the poll only confirms they answer v1.
         if not wait_serving(proxies, "v1", 60):
             sys.exit(f"ingress_bench: the proxies {proxies} do not all answer v1 (Host "
                      f"{HOST_HEADER}) a minute after the apply")

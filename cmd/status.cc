@@ -34,6 +34,39 @@ std::string state_text(const ServiceStatus& s) {
                      s.pending_changes == 1 ? "" : "s", rollout_text(s));
 }
 
+// "ROUTE app.test/ -> web (proxies h1,h2,h3)", then a row per replica behind it.
+void render_routes(std::ostream& out, const std::vector<RouteStatus>& routes) {
+  for (const RouteStatus& r : routes) {
+    out << fmt::format("ROUTE {} -> {} (proxies {}{})\n", r.route, r.service, joined(r.proxies),
+                       r.stale_proxies.empty() ? "" : "; apply reloads " + joined(r.stale_proxies));
+    for (const UpstreamStatus& u : r.upstreams)
+      out << fmt::format(
+          "  {:<12} {:<8} {:<22} {:<10} {}\n", u.replica, u.host, u.dial, u.health,
+          u.proxies == 0 ? std::string("proxies not asked")
+                         : fmt::format("failing on {}/{} proxies", u.proxies_failing, u.proxies));
+  }
+}
+
+nlohmann::json routes_json(const std::vector<RouteStatus>& routes) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const RouteStatus& r : routes) {
+    nlohmann::json ups = nlohmann::json::array();
+    for (const UpstreamStatus& u : r.upstreams)
+      ups.push_back({{"replica", u.replica},
+                     {"host", u.host},
+                     {"dial", u.dial},
+                     {"health", u.health},
+                     {"proxies", u.proxies},
+                     {"proxies_failing", u.proxies_failing}});
+    list.push_back({{"route", r.route},
+                    {"service", r.service},
+                    {"upstreams", ups},
+                    {"proxies", r.proxies},
+                    {"stale_proxies", r.stale_proxies}});
+  }
+  return list;
+}
+
 struct StatusFlags {
   bool json = false;
   RepoOptions repo;
@@ -65,12 +98,15 @@ int run_status(const StackOptions& stack, const StatusFlags& f) {
   report_diagnostics(diag);
   if (!planned.ok()) return report_error(planned.error());
   StackStatus status = stack_status(planned->stack, planned->observed, planned->plan);
+  status.routes = route_status(planned->stack, planned->observed, planned->plan);
+  add_proxy_view(status.routes, planned->plan, planned->observed, planned->fleet);
   if (!commit.sha.empty())
     for (ServiceStatus& s : status.services)
       for (HostServiceStatus& h : s.hosts)
         h.sync = host_sync_state(h.pending_changes, h.versions, commit.sha);
   if (f.json) {
     nlohmann::json doc = status_json(status);
+    doc["routes"] = routes_json(status.routes);
     if (!commit.sha.empty()) doc["commit"] = {{"sha", commit.sha}, {"subject", commit.subject}};
     std::cout << doc.dump(2) << "\n";
   } else {
@@ -107,6 +143,7 @@ void render_status(std::ostream& out, const StackStatus& status) {
           joined(h.versions) + (h.sync.empty() ? "" : "  " + h.sync));
   }
   if (status.services.empty()) out << "The stack " << status.stack << " has no services.\n";
+  render_routes(out, status.routes);
   for (const UnreachableHost& h : status.unreachable)
     out << fmt::format("unreachable: {}: {}\n", h.host, h.error);
 }

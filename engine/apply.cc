@@ -203,25 +203,6 @@ std::vector<const Change*> removals(const Plan& plan, bool leftover) {
   return out;
 }
 
-// The proxies start sending to the replicas created on hosts that did not fail (a create that
-// failed failed its host). Their health checks keep requests off one not ready yet.
-void route_created(ApplyRun& run, const Service& s, const std::vector<const Change*>& direct) {
-  std::vector<Upstream> arriving;
-  for (const Change* c : direct)
-    if (c->action == Action::kCreate && !c->ingress_ports.empty() && !run.host_failed(c->host))
-      arriving.push_back(run.ingress.planned(s, *c));
-  if (arriving.empty()) return;
-  if (Status st = run.ingress.route(arriving, {}); !st.ok())
-    run.fail(st.error().host, with_context(st.error(), st.error().host, s.name));
-}
-
-// The proxies the plan creates or replaces, each loaded with what runs now.
-void prepare_proxies(ApplyRun& run) {
-  if (!run.ingress.active()) return;
-  auto done = [&](const std::string& host, const std::string& text) { run.done(host, "", text); };
-  for (Error& e : run.ingress.prepare(done)) run.fail(e.host, std::move(e));
-}
-
 // One service: waits for its dependencies, then creates/updates at once and replaces in
 // batches of update_config.parallelism.
 void apply_service(ApplyRun& run, const Service& s) {

@@ -54,6 +54,13 @@ void roll_service(ApplyRun& run, const Service& s, const std::vector<const Chang
 // load; a replica without ingress passes at once.
 Status route_away(ApplyRun& run, const Upstream& leaving);
 
+// The proxies the plan creates or replaces, each loaded with what runs now; a host whose proxy
+// fails is failed.
+void prepare_proxies(ApplyRun& run);
+// The proxies start sending to the replicas of `direct` created on hosts that did not fail (a
+// create that failed failed its host). Their health checks keep requests off one not ready yet.
+void route_created(ApplyRun& run, const Service& s, const std::vector<const Change*>& direct);
+
 // Pieces shared by the steps (engine/apply_steps.cc).
 Error with_context(Error e, const std::string& host, const std::string& service);
 Nanos stop_timeout(const Service* s);

@@ -49,6 +49,22 @@ Status route_away(ApplyRun& run, const Upstream& leaving) {
   return ok_status();
 }
 
+void route_created(ApplyRun& run, const Service& s, const std::vector<const Change*>& direct) {
+  std::vector<Upstream> arriving;
+  for (const Change* c : direct)
+    if (c->action == Action::kCreate && !c->ingress_ports.empty() && !run.host_failed(c->host))
+      arriving.push_back(run.ingress.planned(s, *c));
+  if (arriving.empty()) return;
+  if (Status st = run.ingress.route(arriving, {}); !st.ok())
+    run.fail(st.error().host, with_context(st.error(), st.error().host, s.name));
+}
+
+void prepare_proxies(ApplyRun& run) {
+  if (!run.ingress.active()) return;
+  auto done = [&](const std::string& host, const std::string& text) { run.done(host, "", text); };
+  for (Error& e : run.ingress.prepare(done)) run.fail(e.host, std::move(e));
+}
+
 Status remove_replica(Provider& p, const std::string& id, Nanos timeout) {
   if (Status st = p.stop_container(id, timeout); !st.ok()) return st;
   return p.remove_container(id, true);

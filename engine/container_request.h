@@ -17,7 +17,7 @@ std::string service_image(const Stack& stack, const Service& service);
 struct ReplicaContext {
   std::string slot;
   std::string prev_spec;  // io.berth.prev-spec: the io.berth.model of the replica replaced
-  std::string commit;                    // io.berth.commit (sync)
+  std::string commit;     // io.berth.commit (sync)
   std::vector<std::string> extra_hosts;  // derived from placement, not hashed
   // Ingress services: the host port of each route (Change::ingress_ports), published and
   // written to the io.berth.ingress label the proxies are configured from; not hashed.

@@ -19,9 +19,9 @@ enum class EventKind {
   kReplicaFailed,    // it failed (message: why; detail: its last health output and log lines)
   kRollbackStarted,  // a service goes back to its previous spec (message: why)
   kRollbackFinished,
-  kPaused,           // the rollout of a service stopped where it was (failure_action: pause)
-  kHostFailed,       // a host failed; it is left alone from then on
-  kDone,             // the run ended (message: its summary line; result: ok|partial|...)
+  kPaused,      // the rollout of a service stopped where it was (failure_action: pause)
+  kHostFailed,  // a host failed; it is left alone from then on
+  kDone,        // the run ended (message: its summary line; result: ok|partial|...)
 };
 const char* event_name(EventKind kind);  // "batch_started", "replica_healthy", ...
 

@@ -43,7 +43,10 @@ Result<Fleet> open_fleet(Inventory inventory, FleetMode mode, const ProviderOpti
     if (mode == FleetMode::kSnapshot) {
       const ObservedHost* h = saved ? saved->find_host(host.name) : nullptr;
       if (!h) {
-        return Error{ErrorKind::kInput, {}, host.name, "",
+        return Error{ErrorKind::kInput,
+                     {},
+                     host.name,
+                     "",
                      "the snapshot has no state for this host",
                      "take a new snapshot with `berth snapshot -o FILE` against this inventory"};
       }

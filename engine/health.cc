@@ -50,18 +50,25 @@ Status wait_one(ApplyRun& run, const std::string& host, const std::string& servi
     Verdict v = judge(*c, condition);
     if (v.readiness == Readiness::kReady) return ok_status();
     if (v.readiness == Readiness::kFailed)
-      return Error{ErrorKind::kHost, {}, host, service, v.why,
-                   fmt::format("see `berth logs {}`", service)};
+      return Error{ErrorKind::kHost, {},    host,
+                   service,          v.why, fmt::format("see `berth logs {}`", service)};
     if (run.stop_requested())
-      return Error{ErrorKind::kInterrupted, {}, host, service,
-                   fmt::format("interrupted while waiting for {}", c->name), ""};
+      return Error{ErrorKind::kInterrupted,
+                   {},
+                   host,
+                   service,
+                   fmt::format("interrupted while waiting for {}", c->name),
+                   ""};
     if (clock::now() > deadline) {
-      return Error{ErrorKind::kHost, {}, host, service,
-                   fmt::format("{} did not become {} within {}s", c->name,
-                               condition == "service_completed_successfully" ? "complete"
-                                                                              : "healthy",
-                               timeout / 1'000'000'000),
-                   fmt::format("check its health check and `berth logs {}`", service)};
+      return Error{
+          ErrorKind::kHost,
+          {},
+          host,
+          service,
+          fmt::format("{} did not become {} within {}s", c->name,
+                      condition == "service_completed_successfully" ? "complete" : "healthy",
+                      timeout / 1'000'000'000),
+          fmt::format("check its health check and `berth logs {}`", service)};
     }
     std::this_thread::sleep_for(pause);
     // Back off gently: health checks run every few seconds at best.
@@ -82,19 +89,29 @@ Status monitor_container(ApplyRun& run, const std::string& host, const std::stri
   // Polls a few times a second: a replica that exits or restarts during `monitor` fails it.
   while (clock::now() < until) {
     if (run.stop_requested())
-      return Error{ErrorKind::kInterrupted, {}, host, service,
-                   fmt::format("interrupted while watching {}", first->name), ""};
+      return Error{ErrorKind::kInterrupted,
+                   {},
+                   host,
+                   service,
+                   fmt::format("interrupted while watching {}", first->name),
+                   ""};
     auto c = p.inspect_container(id);
     if (!c.ok()) return c.error();
     std::string why;
-    if (c->state != "running") why = fmt::format("{} {} (exit code {})", c->name, c->state, c->exit_code);
-    else if (c->restart_count != restarts) why = fmt::format("{} restarted", c->name);
-    else if (c->health == "unhealthy") why = fmt::format("{} turned unhealthy", c->name);
+    if (c->state != "running")
+      why = fmt::format("{} {} (exit code {})", c->name, c->state, c->exit_code);
+    else if (c->restart_count != restarts)
+      why = fmt::format("{} restarted", c->name);
+    else if (c->health == "unhealthy")
+      why = fmt::format("{} turned unhealthy", c->name);
     if (!why.empty())
-      return Error{ErrorKind::kHost, {}, host, service,
-                   fmt::format("{} within the {} s monitor period", why,
-                               static_cast<double>(monitor) / 1e9),
-                   fmt::format("see `berth logs {}`", service)};
+      return Error{
+          ErrorKind::kHost,
+          {},
+          host,
+          service,
+          fmt::format("{} within the {} s monitor period", why, static_cast<double>(monitor) / 1e9),
+          fmt::format("see `berth logs {}`", service)};
     auto left = until - clock::now();
     std::this_thread::sleep_for(std::min<clock::duration>(left, std::chrono::milliseconds(250)));
   }
@@ -129,7 +146,10 @@ Status wait_for_service(ApplyRun& run, const std::string& service, const std::st
   for (const ReplicaPlacement& r : run.plan.placements) {
     if (r.service != service) continue;
     if (run.host_failed(r.host)) {
-      return Error{ErrorKind::kHost, {}, r.host, service,
+      return Error{ErrorKind::kHost,
+                   {},
+                   r.host,
+                   service,
                    fmt::format("dependency {} could not be started on host {}", service, r.host),
                    ""};
     }

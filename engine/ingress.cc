@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -43,24 +44,23 @@ ProxySettings proxy_settings(const std::vector<Upstream>& upstreams) {
   return s;
 }
 
-// Requests in flight from one proxy to `dials` (reverse_proxy/upstreams of its admin API);
-// -1 when the proxy could not say.
-int64_t in_flight(Provider& p, const std::string& id, const std::set<std::string>& dials) {
+}  // namespace
+
+std::map<std::string, ProxyUpstream> read_proxy_upstreams(Provider& p, const std::string& id) {
+  std::map<std::string, ProxyUpstream> out;
   auto got = p.exec(id, {"wget", "-qO-", "http://localhost:2019/reverse_proxy/upstreams"});
-  if (!got.ok() || got->exit_code != 0) return -1;
+  if (!got.ok() || got->exit_code != 0) return out;
   auto list = nlohmann::json::parse(got->output, nullptr, false);
-  if (!list.is_array()) return -1;
-  int64_t n = 0;
+  if (!list.is_array()) return out;
   for (const auto& u : list) {
     if (!u.is_object() || !u.contains("address") || !u["address"].is_string()) continue;
-    if (dials.count(u["address"].get<std::string>()) && u.contains("num_requests") &&
-        u["num_requests"].is_number_integer())
-      n += u["num_requests"].get<int64_t>();
+    ProxyUpstream& v = out[u["address"].get<std::string>()];
+    if (u.contains("num_requests") && u["num_requests"].is_number_integer())
+      v.requests = u["num_requests"].get<int64_t>();
+    if (u.contains("fails") && u["fails"].is_number_integer()) v.fails = u["fails"].get<int64_t>();
   }
-  return n;
+  return out;
 }
-
-}  // namespace
 
 ContainerCreate proxy_container(const IngressSettings& settings) {
   ContainerCreate req;
@@ -76,6 +76,9 @@ ContainerCreate proxy_container(const IngressSettings& settings) {
   req.spec.ports = {http, https};
   req.spec.restart = "unless-stopped";
   req.spec.extra_hosts = {std::string(kProxyOwnHost) + ":host-gateway"};
+  // Each reload opens new listening sockets and closes the old ones; without this the kernel
+  // resets connections still queued on an old one, which no client retries (docs/ingress.md).
+  req.spec.sysctls = {{"net.ipv4.tcp_migrate_req", "1"}};
   req.labels = {{kProxyLabel, "1"}, {labels::kSpecHash, proxy_spec_key(settings)}};
   return req;
 }
@@ -214,19 +217,31 @@ int64_t IngressRouter::drain(const Upstream& u) {
   for (const IngressBinding& b : u.bindings) bound_ms = std::max(bound_ms, b.route.drain_ms);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::milliseconds(bound_ms);
-  std::vector<char> idle(proxies_.size(), 0);
+  // Quiet for a while on every proxy, not just once: for a moment after a load, the old
+  // configuration may still take a request on a keep-alive connection it had open.
+  const auto settle = std::chrono::milliseconds(500);
+  std::optional<std::chrono::steady_clock::time_point> quiet_since;
   for (;;) {
+    std::vector<int64_t> busy(proxies_.size(), 0);
     (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
       const Proxy& proxy = proxies_[k];
-      if (idle[k] || proxy.id.empty()) return void(idle[k] = 1);
+      if (proxy.id.empty()) return;
       std::set<std::string> dials;
       for (const ProxyRoute& r : proxy_routes({u}, proxy.host))
         dials.insert(r.upstreams.begin(), r.upstreams.end());
       // A proxy that cannot say is not waited for: it was switched already.
-      idle[k] = in_flight(*fleet_.providers[fleet_.index_of(proxy.host)], proxy.id, dials) <= 0;
+      auto view = read_proxy_upstreams(*fleet_.providers[fleet_.index_of(proxy.host)], proxy.id);
+      for (const std::string& d : dials)
+        if (auto it = view.find(d); it != view.end()) busy[k] += it->second.requests;
     });
-    if (std::all_of(idle.begin(), idle.end(), [](char c) { return c != 0; })) break;
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (std::all_of(busy.begin(), busy.end(), [](int64_t n) { return n == 0; })) {
+      if (!quiet_since) quiet_since = now;
+      if (now - *quiet_since >= settle) break;
+    } else {
+      quiet_since.reset();
+    }
+    if (now >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,8 +42,8 @@ class IngressRouter {
   // at once. An error names the first proxy host that did not load; the others may have.
   Status route(const std::vector<Upstream>& arriving, const std::vector<std::string>& leaving);
 
-  // Waits until no proxy has a request in flight to `u` (they were switched away from it), at
-  // most its routes' drain; then it may stop. Returns the time it waited, in milliseconds.
+  // Waits until no proxy has had a request in flight to `u` for 0.5 s (they were switched away
+  // from it), at most its routes' drain; then it may stop. Returns the time it waited, in ms.
   int64_t drain(const Upstream& u);
 
   // BERTH_INGRESS_FAULT, for the negative controls of tests/integration/ingress_test.cc only:
@@ -68,6 +69,14 @@ class IngressRouter {
   std::mutex mu_;                    // one route() at a time
   IngressFault fault_ = IngressFault::kNone;
 };
+
+// What one proxy's admin endpoint says of each upstream it knows (reverse_proxy/upstreams),
+// by dial address; empty when it could not be asked.
+struct ProxyUpstream {
+  int64_t requests = 0;  // in flight now
+  int64_t fails = 0;     // failed requests it still counts (passive health)
+};
+std::map<std::string, ProxyUpstream> read_proxy_upstreams(Provider& p, const std::string& proxy_id);
 
 // The ingress proxy's container (planner/ingress.h, kProxyContainer): the inventory's image,
 // its ports published, caddy run on kProxyConfigPath, the host's gateway as kProxyOwnHost.

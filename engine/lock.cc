@@ -46,7 +46,10 @@ std::map<std::string, std::string> lock_labels_in(const HostView& v, const std::
 
 Error held_error(const std::string& stack, const std::string& host,
                  const std::map<std::string, std::string>& holder, const std::string& why) {
-  return Error{ErrorKind::kLock, {}, host, "",
+  return Error{ErrorKind::kLock,
+               {},
+               host,
+               "",
                fmt::format("stack {} is locked by {}{}", stack, describe_lock_holder(holder),
                            why.empty() ? "" : " (" + why + ")"),
                "wait for that run to finish; a lock whose holder died expires after its ttl, or "
@@ -72,7 +75,9 @@ StackLock::StackLock(std::string stack, Fleet& fleet, const LockOptions& options
       labels_(lease::holder_labels(stack_, ttl_)),
       id_(labels_.at(lease::kId)) {}
 
-StackLock::~StackLock() { (void)release(); }
+StackLock::~StackLock() {
+  (void)release();
+}
 
 // Takes the lock on one host: create; if another holder answers, judge it; take a stale lock
 // over through the marker only one run can create, then create ours again.
@@ -106,7 +111,10 @@ Status StackLock::lock_host(size_t i) {
                                  p.host(), describe_lock_holder(holder),
                                  verdict.alive ? "--force" : verdict.why));
   }
-  return Error{ErrorKind::kLock, {}, p.host(), "",
+  return Error{ErrorKind::kLock,
+               {},
+               p.host(),
+               "",
                fmt::format("could not take the lock of stack {}: it keeps changing hands", stack_),
                "another run is starting at the same moment; try again"};
 }
@@ -119,8 +127,10 @@ Result<std::unique_ptr<StackLock>> StackLock::acquire(const std::string& stack, 
   std::vector<char> up(fleet.size(), 0);
   Status connected = parallel_for(fleet.size(), options.max_parallel, [&](size_t i) {
     auto info = fleet.providers[i]->info();
-    if (info.ok()) up[i] = 1;
-    else down[i] = info.error();
+    if (info.ok())
+      up[i] = 1;
+    else
+      down[i] = info.error();
   });
   if (!connected.ok()) return connected.error();
   std::vector<size_t> hosts;
@@ -135,7 +145,10 @@ Result<std::unique_ptr<StackLock>> StackLock::acquire(const std::string& stack, 
     lock->unreachable_.emplace(i, down[i]);
   }
   if (!missing.empty() && !options.skip_unreachable)
-    return Error{ErrorKind::kHost, {}, "", "",
+    return Error{ErrorKind::kHost,
+                 {},
+                 "",
+                 "",
                  "cannot reach every host, so nothing was changed: " + missing,
                  "bring the host back, or pass --skip-unreachable to work on the others only "
                  "(berth never starts a second copy of what may run there)"};
@@ -148,8 +161,10 @@ Result<std::unique_ptr<StackLock>> StackLock::acquire(const std::string& stack, 
     size_t i = hosts[k + 1];
     Status st = lock->lock_host(i);
     std::lock_guard<std::mutex> guard(lock->mu_);
-    if (st.ok()) lock->held_.push_back(i);
-    else failed.push_back(st.error());
+    if (st.ok())
+      lock->held_.push_back(i);
+    else
+      failed.push_back(st.error());
   });
   if (!rest.ok()) failed.push_back(rest.error());
   if (!failed.empty()) {
@@ -173,8 +188,7 @@ void StackLock::renew_loop() {
       Provider& p = *fleet_.providers[hosts[k]];
       auto beat = p.create_volume(volume_named(lease::beat_volume(stack_, id_, seq)),
                                   lease::kind_labels(labels_, "beat"));
-      if (beat.ok() && seq > 1)
-        (void)p.remove_volume(lease::beat_volume(stack_, id_, seq - 1));
+      if (beat.ok() && seq > 1) (void)p.remove_volume(lease::beat_volume(stack_, id_, seq - 1));
     });
   }
 }
@@ -206,8 +220,8 @@ Status StackLock::release() {
   if (!all.ok()) return all.error();
   if (errors.empty()) return ok_status();
   Error e = errors.front();
-  e.message = fmt::format("could not release the lock of stack {} on {}: {}", stack_, e.host,
-                          e.message);
+  e.message =
+      fmt::format("could not release the lock of stack {} on {}: {}", stack_, e.host, e.message);
   e.hint = fmt::format("it expires by itself after {} s, or run `berth unlock`", ttl_);
   return e;
 }

@@ -25,7 +25,9 @@ std::string get(const std::map<std::string, std::string>& l, const char* key) {
 
 }  // namespace
 
-std::string lock_volume(const std::string& stack) { return "berth-lock-" + stack; }
+std::string lock_volume(const std::string& stack) {
+  return "berth-lock-" + stack;
+}
 
 std::string beat_volume(const std::string& stack, const std::string& id, int seq) {
   return fmt::format("berth-lock-{}-beat-{}-{}", stack, id, seq);
@@ -74,7 +76,8 @@ Verdict judge(const std::map<std::string, std::string>& lock,
   if (ttl <= 0) ttl = 60;
   int64_t last = 0;
   for (const ObservedVolume& v : volumes)
-    if (get(v.labels, kId) == id && (get(v.labels, kKind) == "lock" || get(v.labels, kKind) == "beat"))
+    if (get(v.labels, kId) == id &&
+        (get(v.labels, kKind) == "lock" || get(v.labels, kKind) == "beat"))
       last = std::max(last, v.created_at);
   if (now <= 0 || last <= 0) return {true, ""};
   if (now - last <= ttl) return {true, fmt::format("its lease was renewed {} s ago", now - last)};

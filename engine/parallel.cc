@@ -11,8 +11,7 @@ namespace berth {
 namespace {
 
 // Runs fn(i), turning anything it throws into the first error kept in `first`.
-void guarded(const std::function<void(size_t)>& fn, size_t i, std::mutex& mu,
-             std::string& first) {
+void guarded(const std::function<void(size_t)>& fn, size_t i, std::mutex& mu, std::string& first) {
   std::string what;
   try {
     fn(i);
@@ -47,7 +46,10 @@ Status parallel_for(size_t n, int max_parallel, const std::function<void(size_t)
     for (auto& t : threads) t.join();
   }
   if (first.empty()) return ok_status();
-  return Error{ErrorKind::kInternal, {}, "", "",
+  return Error{ErrorKind::kInternal,
+               {},
+               "",
+               "",
                "berth hit an internal error in a worker (" + first + ")",
                "please report it with the command you ran"};
 }

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "engine/fleet.h"
-#include "engine/lock.h"
 #include "engine/load/loader.h"
+#include "engine/lock.h"
 #include "planner/placement.h"
 #include "planner/plan.h"
 
@@ -15,9 +15,9 @@ namespace berth {
 
 struct PlanRequest {
   LoadOptions load;
-  std::string inventory_path;   // -i; "" = berth.hosts.yaml beside the stack, else local
+  std::string inventory_path;  // -i; "" = berth.hosts.yaml beside the stack, else local
   FleetMode mode = FleetMode::kLive;
-  std::string snapshot_path;    // with kSnapshot
+  std::string snapshot_path;  // with kSnapshot
   ProviderOptions provider;
   int max_parallel = 16;
   std::optional<Strategy> strategy;  // --strategy overrides x-berth.strategy

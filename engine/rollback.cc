@@ -20,16 +20,16 @@ Result<ContainerSpec> previous_spec(const std::string& stack, const std::string&
   int replicas = 0;
   for (const ObservedHost& h : observed.hosts)
     for (const ObservedContainer& c : h.containers) {
-      if (!c.owned_by(stack) || c.label(labels::kService) != service || is_parked(c.name))
-        continue;
+      if (!c.owned_by(stack) || c.label(labels::kService) != service || is_parked(c.name)) continue;
       ++replicas;
       std::string prev = c.label(labels::kPrevSpec);
       if (prev.empty())
         return refuse(service, fmt::format("{} has no previous spec to return to", c.name),
                       "only a replica that berth updated records the spec it replaced");
       if (!previous.empty() && prev != previous)
-        return refuse(service, "its replicas replaced different specs (an update was only partly "
-                               "done)",
+        return refuse(service,
+                      "its replicas replaced different specs (an update was only partly "
+                      "done)",
                       "apply the version you want from its stack file instead");
       previous = prev;
     }

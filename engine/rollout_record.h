@@ -1,6 +1,6 @@
 // Rollout records: how the last rollout of a service ended, kept on the hosts themselves (no
-// state file: docs/design.md, State). apply writes one per (stack, service) on every host the rollout
-// touched, as a volume named berth-rollout-<stack>-<service> whose labels are the record;
+// state file: docs/design.md, State). apply writes one per (stack, service) on every host the
+// rollout touched, as a volume named berth-rollout-<stack>-<service> whose labels are the record;
 // `berth status` reads them back through observe (every volume labelled with the stack).
 #pragma once
 

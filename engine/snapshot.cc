@@ -1,8 +1,8 @@
 #include "engine/snapshot.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -22,7 +22,11 @@ Status write_private(const std::string& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || ::fchmod(fd, 0600) != 0) {
     if (fd >= 0) ::close(fd);
-    return Error{ErrorKind::kInput, {path, 0, 0}, "", "", "cannot write this file",
+    return Error{ErrorKind::kInput,
+                 {path, 0, 0},
+                 "",
+                 "",
+                 "cannot write this file",
                  "check the directory exists and is writable"};
   }
   size_t off = 0;
@@ -47,7 +51,10 @@ Result<nlohmann::json> read_json(const std::string& path, const char* what) {
   buf << in.rdbuf();
   auto doc = nlohmann::json::parse(buf.str(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return Error{ErrorKind::kInput, {path, 0, 0}, "", "",
+    return Error{ErrorKind::kInput,
+                 {path, 0, 0},
+                 "",
+                 "",
                  fmt::format("this is not a berth {} (not a JSON object)", what),
                  fmt::format("write it again with berth")};
   }
@@ -55,11 +62,15 @@ Result<nlohmann::json> read_json(const std::string& path, const char* what) {
 }
 
 template <class T>
-Result<T> field(const nlohmann::json& doc, const char* key, Result<T> (*from)(const nlohmann::json&),
-                const std::string& path) {
+Result<T> field(const nlohmann::json& doc, const char* key,
+                Result<T> (*from)(const nlohmann::json&), const std::string& path) {
   if (!doc.contains(key)) {
-    return Error{ErrorKind::kInput, {path, 0, 0}, "", "",
-                 fmt::format("missing \"{}\": not a file berth wrote", key), ""};
+    return Error{ErrorKind::kInput,
+                 {path, 0, 0},
+                 "",
+                 "",
+                 fmt::format("missing \"{}\": not a file berth wrote", key),
+                 ""};
   }
   auto r = from(doc.at(key));
   if (!r.ok()) r.error().location.file = path;
@@ -107,8 +118,7 @@ Result<SavedPlan> read_saved_plan(const std::string& path) {
   if (!stack.ok()) return stack.error();
   auto inventory = field<Inventory>(*doc, "inventory", inventory_from_json, path);
   if (!inventory.ok()) return inventory.error();
-  return SavedPlan{std::move(plan).value(), std::move(stack).value(),
-                   std::move(inventory).value()};
+  return SavedPlan{std::move(plan).value(), std::move(stack).value(), std::move(inventory).value()};
 }
 
 }  // namespace berth

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/fleet.h"
 #include "engine/rollout_record.h"
 #include "planner/model.h"
 #include "planner/plan.h"
@@ -35,9 +36,26 @@ struct ServiceStatus {
   std::optional<RolloutRecord> last_rollout;
 };
 
+// One replica behind an ingress route, and how the proxies see it.
+struct UpstreamStatus {
+  std::string replica, host, dial;  // "web-2", "h2", "10.0.0.2:20123"
+  std::string health;               // the container's: healthy | unhealthy | starting | running
+  int proxies = 0;                  // proxy hosts that answered about it
+  int proxies_failing = 0;          // of those, how many count failed requests to it now
+};
+
+// An ingress route of this stack (planner/ingress.h), its replicas, and the proxy hosts whose
+// configuration is not what the plan would load (they are brought up to date by apply).
+struct RouteStatus {
+  std::string route, service;  // "app.test/", "web"
+  std::vector<UpstreamStatus> upstreams;
+  std::vector<std::string> proxies, stale_proxies;
+};
+
 struct StackStatus {
   std::string stack;
   std::vector<ServiceStatus> services;  // by name
+  std::vector<RouteStatus> routes;      // by route
   std::vector<UnreachableHost> unreachable;
 };
 
@@ -46,5 +64,12 @@ struct StackStatus {
 std::string spec_version(const ObservedContainer& c);
 
 StackStatus stack_status(const Stack& stack, const Observed& observed, const Plan& plan);
+
+// The stack's ingress routes with what runs behind them (engine/status_ingress.cc), and then
+// each proxy's own count of failed requests per replica, read from its admin endpoint.
+std::vector<RouteStatus> route_status(const Stack& stack, const Observed& observed,
+                                      const Plan& plan);
+void add_proxy_view(std::vector<RouteStatus>& routes, const Plan& plan, const Observed& observed,
+                    Fleet& fleet);
 
 }  // namespace berth

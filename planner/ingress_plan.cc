@@ -192,6 +192,10 @@ void plan_ingress(const Stack& stack, const Observed& observed, const Inventory&
       for (const IngressRoute& mine : s->ingress)
         if (mine.host == r.route.host && mine.path == r.route.path)
           r.route.location = mine.location;
+  // Routes already served first: a conflict then names the running one first and points at
+  // the route of the stack being planned.
+  std::stable_partition(routes.begin(), routes.end(),
+                        [&](const ProxyRoute& r) { return r.stack != stack.name; });
   for (const Error& e : check_route_conflicts(routes).errors) plan.blockers.push_back(e);
   ProxySettings settings;
   for (const Upstream& u : after)

@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lab_script() { return std::string(BERTH_SOURCE_DIR) + "/tests/lab/lab"; }
+std::string lab_script() {
+  return std::string(BERTH_SOURCE_DIR) + "/tests/lab/lab";
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -48,7 +50,6 @@ void lab_cmd(const Lab& lab, const char* what, const std::string& h) {
   auto r = run({lab_script(), what, h, "--dir", lab.dir});
   if (r.exit_code != 0) throw std::runtime_error("lab " + std::string(what) + ": " + r.err);
 }
-
 
 // Starts argv with stdin from /dev/null and stdout/stderr into fresh files; -1 on failure.
 int start(const std::vector<std::string>& argv, const std::string& cwd,
@@ -116,10 +117,11 @@ bool Spawned::exits_within(double seconds) {
   return wait_until([&] { return pid <= 0 || waitpid(pid, &status, WNOHANG) == pid; }, seconds);
 }
 
-CommandResult Spawned::wait() { return finish(pid, out_path, err_path, status); }
+CommandResult Spawned::wait() {
+  return finish(pid, out_path, err_path, status);
+}
 
-Spawned spawn_berth(const std::vector<std::string>& args, const std::string& cwd,
-                    bool own_group) {
+Spawned spawn_berth(const std::vector<std::string>& args, const std::string& cwd, bool own_group) {
   std::vector<std::string> argv = {BERTH_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   Spawned s;
@@ -171,12 +173,28 @@ std::vector<std::string> Lab::ssh_flags() const {
   return flags;
 }
 
-void Lab::stop_sshd(const std::string& h) const { lab_cmd(*this, "stop-sshd", h); }
-void Lab::start_sshd(const std::string& h) const { lab_cmd(*this, "start-sshd", h); }
-void Lab::stop_dockerd(const std::string& h) const { lab_cmd(*this, "stop-dockerd", h); }
-void Lab::start_dockerd(const std::string& h) const { lab_cmd(*this, "start-dockerd", h); }
-void Lab::link_down(const std::string& h) const { lab_cmd(*this, "link-down", h); }
-void Lab::link_up(const std::string& h) const { lab_cmd(*this, "link-up", h); }
+void Lab::stop_sshd(const std::string& h) const {
+  lab_cmd(*this, "stop-sshd", h);
+}
+void Lab::start_sshd(const std::string& h) const {
+  lab_cmd(*this, "start-sshd", h);
+}
+void Lab::stop_dockerd(const std::string& h) const {
+  lab_cmd(*this, "stop-dockerd", h);
+}
+void Lab::start_dockerd(const std::string& h) const {
+  lab_cmd(*this, "start-dockerd", h);
+}
+void Lab::link_down(const std::string& h) const {
+  lab_cmd(*this, "link-down", h);
+}
+void Lab::link_up(const std::string& h) const {
+  lab_cmd(*this, "link-up", h);
+}
+void Lab::build_caddy_image() const {
+  auto r = run({lab_script(), "caddy-image", "--dir", dir});
+  if (r.exit_code != 0) throw std::runtime_error("lab caddy-image: " + r.out + r.err);
+}
 
 Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   static std::unique_ptr<LabOwner> owner;
@@ -185,13 +203,13 @@ Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   // and a lab someone runs by hand do not collide: the first K from the PID whose bridge
   // (tests/lab/lab: bl<K>br) does not exist yet.
   int net = 100 + getpid() % 100;
-  for (int tries = 0; tries < 100 && std::filesystem::exists("/sys/class/net/bl" +
-                                                              std::to_string(net) + "br");
+  for (int tries = 0;
+       tries < 100 && std::filesystem::exists("/sys/class/net/bl" + std::to_string(net) + "br");
        ++tries)
     net = 100 + (net - 99) % 100;
   std::string dir = "/tmp/berth-itest-" + std::to_string(getpid());
-  std::vector<std::string> up = {lab_script(), "up", std::to_string(hosts), "--dir", dir,
-                                 "--net", std::to_string(net)};
+  std::vector<std::string> up = {lab_script(), "up",    std::to_string(hosts), "--dir",
+                                 dir,          "--net", std::to_string(net)};
   if (!ssh) up.push_back("--no-ssh");
   if (!hide.empty()) up.insert(up.end(), {"--hide", hide});
   run({lab_script(), "down", "--dir", dir});

@@ -27,6 +27,8 @@ struct Lab {
   void start_dockerd(const std::string& h) const;
   void link_down(const std::string& h) const;
   void link_up(const std::string& h) const;
+  // Builds berth-test/caddy:latest (the ingress proxy, from Debian's caddy) on every host.
+  void build_caddy_image() const;
 };
 
 // Brings a lab up once per test process (N hosts, with or without sshd), builds the busybox

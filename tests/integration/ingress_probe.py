@@ -6,7 +6,7 @@ bench/ingress_bench.py). Python 3 standard library only.
     ingress_probe.py --url http://10.231.K.11/ [--url ...] --out PATH.json
         [--host-header app.test] [--workers 6] [--slow-workers 2] [--slow-path /cgi-bin/slow]
         [--max-seconds 300] [--max-requests N] [--timeout 10] [--stale-window 0.5]
-        [--stop-file PATH] [--ready-file PATH]
+        [--pause 0] [--stop-file PATH] [--ready-file PATH]
 
 Workers. --workers fast workers loop over each URL's own path, --slow-workers more loop over
 --slow-path (the server takes ~2 s to answer it, so that slow requests are in flight at every
@@ -275,7 +275,13 @@ class Probe:
                "stale": [], "nstale": 0, "idle_closed": 0, "oks": [], "lat": [],
                "slow_requests": []}
         timeout = self.args.timeout
+        first = True
         while not self.stop.is_set() and self.take_request():
+            # --pause between a worker's requests keeps the load bounded, so that on a lab
+            # sharing the machine's cores the load does not starve the engines under test.
+            if not first and self.args.pause > 0 and self.stop.wait(self.args.pause):
+                break
+            first = False
             if conn is None or not keepalive:
                 conn = Connection(target.host, target.port, timeout=timeout)
             elif conn.sock is not None and closed_by_peer(conn.sock):
@@ -528,6 +534,8 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=10)
     p.add_argument("--stale-window", type=float, default=0.5,
                    help="a reused connection failing with no answer later than this: a failure")
+    p.add_argument("--pause", type=float, default=0,
+                   help="seconds each worker waits between its requests (0: none)")
     p.add_argument("--stop-file")
     p.add_argument("--ready-file")
     p.add_argument("--out", required=True)
@@ -539,6 +547,8 @@ def parse_args(argv):
         errors.append("--max-seconds: more than 0, at most 3600")
     if not 0 <= a.stale_window <= a.timeout:
         errors.append("--stale-window: from 0 to --timeout")
+    if not 0 <= a.pause <= 10:
+        errors.append("--pause: from 0 to 10 seconds")
     if a.max_requests < 0:
         errors.append("--max-requests: not negative")
     if not 0 < a.timeout <= 120:

@@ -1,0 +1,352 @@
+// Ingress (issue 10), on a 3-host lab over real OpenSSH with a Caddy proxy on every host (the
+// lab's berth-test/caddy image, from Debian's caddy): routing from every host to replicas on
+// several hosts, a start-first rolling update and a rollback with zero failed requests under a
+// probe (tests/integration/ingress_probe.py), the negative controls that must drop requests,
+// a killed replica and a cut link, two stacks sharing the proxies, a route conflict, HTTPS.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "harness.h"
+
+namespace berth::testing {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A web service of busybox httpd answering "VERSION NAME" (NAME: its container's hostname) on
+// /, "ok" on /up, and on /cgi-bin/slow the version at once and the name 2 s later, so a slow
+// request cut half-way is a failure the proxy cannot retry.
+std::string stack(const std::string& name, const std::string& version, const std::string& route,
+                  const std::string& update = "{parallelism: 1, order: start-first, monitor: 1s}") {
+  return "name: " + name + R"Y(
+services:
+  web:
+    image: berth-test/busybox:latest
+    environment: {VERSION: )Y" +
+         version + R"Y(}
+    command:
+      - sh
+      - -c
+      - |
+        mkdir -p /www/cgi-bin
+        echo "$$VERSION $$(hostname)" > /www/index.html
+        echo ok > /www/up
+        printf '#!/bin/sh\necho Content-Type: text/plain\necho\nprintf "%%s " "$$VERSION"\nsleep 2\nhostname\n' > /www/cgi-bin/slow
+        chmod +x /www/cgi-bin/slow
+        exec httpd -f -p 8080 -h /www
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "wget", "-qO-", "http://localhost:8080/up"], interval: 1s, retries: 3}
+    deploy:
+      replicas: 3
+      placement: {max_replicas_per_node: 1}
+      update_config: )Y" +
+         update + R"Y(
+      rollback_config: {parallelism: 1, order: start-first}
+    x-berth:
+      ingress: )Y" +
+         route + "\n";
+}
+
+const char* kRoute = "{host: app.test, port: 8080, health: /up, drain: 10s}";
+
+// The probe in the background: bounded by itself, stopped by a file, its report read back.
+class Probe {
+ public:
+  Probe(const Lab& lab, const std::string& dir, int slow_workers, std::string host = "app.test")
+      : dir_(dir) {
+    std::vector<std::string> argv = {
+        "python3",        std::string(BERTH_SOURCE_DIR) + "/tests/integration/ingress_probe.py",
+        "--host-header",  host,
+        "--workers",      "6",
+        "--slow-workers", std::to_string(slow_workers),
+        "--max-seconds",  "240",
+        "--pause",        "0.05",
+        "--stop-file",    dir + "/stop",
+        "--ready-file",   dir + "/ready",
+        "--out",          dir + "/probe.json"};
+    for (const LabHost& h : lab.hosts) argv.insert(argv.end(), {"--url", "http://" + h.ip + "/"});
+    std::filesystem::remove(dir + "/stop");
+    std::filesystem::remove(dir + "/ready");
+    std::filesystem::remove(dir + "/probe.json");
+    thread_ = std::thread([this, argv] { result_ = run(argv); });
+  }
+  bool ready() {
+    return wait_until([&] { return std::filesystem::exists(dir_ + "/ready"); }, 60);
+  }
+  json stop() {
+    write_file(dir_ + "/stop", "");
+    thread_.join();
+    json j = json::parse(slurp(dir_ + "/probe.json"), nullptr, false);
+    EXPECT_TRUE(j.is_object()) << result_.out << result_.err;
+    return j;
+  }
+  ~Probe() {
+    if (thread_.joinable()) stop();
+  }
+
+ private:
+  std::string dir_;
+  std::thread thread_;
+  CommandResult result_;
+};
+
+std::string summary(const json& p) {
+  std::string s = p.dump().substr(0, 0);
+  for (const char* k : {"total", "ok", "failed", "status_5xx", "stale_retries"})
+    if (p.contains(k)) s += std::string(k) + "=" + p[k].dump() + " ";
+  if (p.contains("failures"))
+    for (size_t i = 0; i < p["failures"].size() && i < 5; ++i)
+      s += "\n  " + p["failures"][i].dump();
+  return s;
+}
+
+class Ingress : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Lab& lab = shared_lab(3, /*ssh=*/true);
+    lab.build_caddy_image();
+  }
+  void SetUp() override {
+    lab_ = &shared_lab(3, /*ssh=*/true);
+    dir_ = temp_dir();
+    inventory_ = dir_ + "/hosts.yaml";
+    write_file(inventory_,
+               slurp(lab_->inventory) + "ingress: {image: \"berth-test/caddy:latest\"}\n");
+  }
+  void TearDown() override {
+    for (const std::string& d : stacks_) run_berth(with_lab({"destroy", "--yes"}), d);
+  }
+  std::vector<std::string> with_lab(std::vector<std::string> args) {
+    args.insert(args.end(), {"-i", inventory_});
+    for (const auto& f : lab_->ssh_flags()) args.push_back(f);
+    return args;
+  }
+  // A stack directory of its own, destroyed after the test.
+  std::string stack_dir(const std::string& name) {
+    std::string d = dir_ + "/" + name;
+    std::filesystem::create_directories(d);
+    stacks_.push_back(d);
+    return d;
+  }
+  CommandResult berth(const std::string& d, std::vector<std::string> args,
+                      const std::map<std::string, std::string>& env = {}) {
+    return run_berth(with_lab(std::move(args)), d, env);
+  }
+  CommandResult deploy(const std::string& d, const std::string& text,
+                       const std::map<std::string, std::string>& env = {}) {
+    write_file(d + "/compose.yaml", text);
+    return berth(d, {"apply", "--yes"}, env);
+  }
+  // One request through the proxy of `host`, with a Host header: "code body".
+  std::string get(const LabHost& h, const std::string& host = "app.test",
+                  const std::string& path = "/") {
+    auto r = run({"curl", "-s", "-m", "10", "-o", "-", "-w", " %{http_code}", "-H", "Host: " + host,
+                  "http://" + h.ip + path});
+    return r.out;
+  }
+  const Lab* lab_ = nullptr;
+  std::string dir_, inventory_;
+  std::vector<std::string> stacks_;
+};
+
+TEST_F(Ingress, EveryHostRoutesToReplicasOnSeveralHostsThroughAssignedPorts) {
+  std::string d = stack_dir("shop");
+  write_file(d + "/compose.yaml", stack("shop", "v1", kRoute));
+  CommandResult plan = berth(d, {"plan"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("+ ingress h1: proxy berth-ingress (berth-test/caddy:latest"));
+  EXPECT_THAT(plan.out, HasSubstr("~ ingress h2: +web-1, +web-2, +web-3"));
+  CommandResult r = berth(d, {"apply", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::set<std::string> names;
+  for (const LabHost& h : lab_->hosts) {
+    for (int i = 0; i < 6; ++i) {
+      std::string got = get(h);
+      ASSERT_THAT(got, ::testing::EndsWith(" 200")) << "through " << h.name;
+      ASSERT_EQ(got.rfind("v1 ", 0), 0u) << got;
+      names.insert(got.substr(3, got.find('\n') - 3));
+    }
+  }
+  EXPECT_GE(names.size(), 2u) << "responses from replicas on more than one host";
+  EXPECT_THAT(get(lab_->hosts[0], "unknown.test"), ::testing::EndsWith(" 404"));
+  // Assigned ports, shown in ps, in berth's range; the plan is quiet once applied.
+  CommandResult ps = berth(d, {"ps", "--json"});
+  json list = json::parse(ps.out, nullptr, false);
+  ASSERT_TRUE(list.is_array()) << ps.out << ps.err;
+  int replicas = 0;
+  for (const json& c : list) {
+    if (c.value("service", "") != "web") continue;
+    ++replicas;
+    ASSERT_EQ(c["ports"].size(), 1u) << c.dump();
+    EXPECT_GE(c["ports"][0].get<int>(), 20000);
+    EXPECT_LT(c["ports"][0].get<int>(), 30000);
+  }
+  EXPECT_EQ(replicas, 3);
+  CommandResult again = berth(d, {"plan"});
+  EXPECT_THAT(again.out, HasSubstr("No changes.")) << again.out;
+  EXPECT_THAT(again.out, ::testing::Not(HasSubstr("ingress")));
+}
+
+TEST_F(Ingress, StartFirstRolloutAndRollbackDropNoRequest) {
+  std::string d = stack_dir("shop");
+  ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
+  {
+    Probe probe(*lab_, dir_, 3);
+    ASSERT_TRUE(probe.ready());
+    CommandResult r = deploy(d, stack("shop", "v2", kRoute));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_THAT(r.out + r.err, HasSubstr("drained"));
+    json p = probe.stop();
+    EXPECT_EQ(p["failed"], 0) << summary(p);
+    EXPECT_EQ(p["status_5xx"], 0) << summary(p);
+    EXPECT_GT(p["total"].get<int>(), 100) << summary(p);
+    ASSERT_TRUE(p["versions"].contains("v1") && p["versions"].contains("v2")) << p["versions"];
+    EXPECT_EQ(p["final_version"], "v2");
+    // Once the last v1 replica left, nothing answered v1 again.
+    EXPECT_LT(p["versions"]["v1"]["last_t"].get<double>(),
+              p["versions"]["v2"]["last_t"].get<double>());
+  }
+  {
+    Probe probe(*lab_, dir_, 3);
+    ASSERT_TRUE(probe.ready());
+    CommandResult r = berth(d, {"rollback", "web", "--yes"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    json p = probe.stop();
+    EXPECT_EQ(p["failed"], 0) << summary(p);
+    EXPECT_EQ(p["final_version"], "v1") << summary(p);
+  }
+}
+
+// The zero above means something only if the same probe sees what a careless switch drops.
+TEST_F(Ingress, NegativeControlsDropRequests) {
+  std::string d = stack_dir("shop");
+  ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
+  int version = 1;
+  for (const char* fault : {"no-drain", "stop-before-switch"}) {
+    Probe probe(*lab_, dir_, 6);
+    ASSERT_TRUE(probe.ready());
+    CommandResult r = deploy(d, stack("shop", "v" + std::to_string(++version), kRoute),
+                             {{"BERTH_INGRESS_FAULT", fault}});
+    json p = probe.stop();
+    EXPECT_GT(p["failed"].get<int>(), 0) << fault << ": " << summary(p) << r.out;
+  }
+}
+
+TEST_F(Ingress, AKilledReplicaAndACutHostDropOutOfEveryProxy) {
+  std::string d = stack_dir("shop");
+  ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
+  // The replica on h3, killed by hand: the proxies' health checks (every 2 s) drop it.
+  const LabHost& h3 = lab_->hosts[2];
+  auto id = docker_on(h3, {"ps", "-q", "--filter", "label=io.berth.service=web"});
+  ASSERT_EQ(id.exit_code, 0);
+  std::string victim = id.out.substr(0, id.out.find('\n'));
+  std::string victim_name = docker_on(h3, {"inspect", "-f", "{{.Config.Hostname}}", victim}).out;
+  victim_name = victim_name.substr(0, victim_name.find('\n'));
+  ASSERT_EQ(docker_on(h3, {"kill", victim}).exit_code, 0);
+  {
+    Probe probe(*lab_, dir_, 0);
+    ASSERT_TRUE(probe.ready());
+    std::this_thread::sleep_for(std::chrono::seconds(5));  // a bounded load, not a wait
+    json p = probe.stop();
+    EXPECT_EQ(p["failed"], 0) << summary(p);
+    EXPECT_FALSE(p["names"].contains(victim_name)) << p["names"];
+  }
+  ASSERT_EQ(docker_on(h3, {"start", victim}).exit_code, 0);
+  // h2's link cut: h1's and h3's proxies stop sending to its replica.
+  const LabHost& h2 = lab_->hosts[1];
+  auto id2 = docker_on(h2, {"ps", "-q", "--filter", "label=io.berth.service=web"});
+  std::string cut_name = docker_on(h2, {"inspect", "-f", "{{.Config.Hostname}}",
+                                        id2.out.substr(0, id2.out.find('\n'))})
+                             .out;
+  cut_name = cut_name.substr(0, cut_name.find('\n'));
+  lab_->link_down("h2");
+  // Until the active check (2 s interval, 1 s timeout) marks it down.
+  std::set<std::string> seen;
+  bool gone = wait_until(
+      [&] {
+        for (int i = 0; i < 6; ++i) {
+          std::string got = get(lab_->hosts[0]);
+          if (got.find(cut_name) != std::string::npos) return false;
+        }
+        return true;
+      },
+      15);
+  std::string after;
+  for (int i = 0; i < 9; ++i) after += get(lab_->hosts[i % 2 == 0 ? 0 : 2]);
+  lab_->link_up("h2");
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(after.find(cut_name), std::string::npos) << after;
+  EXPECT_EQ(after.find(" 5"), std::string::npos) << after;
+}
+
+TEST_F(Ingress, TwoStacksShareTheProxiesAndAClaimedRouteIsAPlanError) {
+  std::string shop = stack_dir("shop"), blog = stack_dir("blog"), copy = stack_dir("copy");
+  ASSERT_EQ(deploy(shop, stack("shop", "v1", kRoute)).exit_code, 0);
+  CommandResult b = deploy(blog, stack("blog", "b1", "{host: blog.test, port: 8080, health: /up}"));
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  for (const LabHost& h : lab_->hosts) {
+    EXPECT_EQ(get(h).rfind("v1 ", 0), 0u) << h.name;
+    EXPECT_EQ(get(h, "blog.test").rfind("b1 ", 0), 0u) << h.name;
+  }
+  write_file(copy + "/compose.yaml", stack("copy", "c1", kRoute));
+  CommandResult c = berth(copy, {"plan"});
+  EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+  EXPECT_THAT(
+      c.out + c.err,
+      HasSubstr(
+          "app.test/ is claimed by stack shop (service web) and by stack copy (service web)"));
+  EXPECT_THAT(c.out + c.err, HasSubstr("compose.yaml:"));
+  // Removing blog takes its route off every proxy; shop still answers.
+  ASSERT_EQ(berth(blog, {"destroy", "--yes"}).exit_code, 0);
+  EXPECT_THAT(get(lab_->hosts[0], "blog.test"), ::testing::EndsWith(" 404"));
+  EXPECT_EQ(get(lab_->hosts[1]).rfind("v1 ", 0), 0u);
+}
+
+TEST_F(Ingress, TlsInternalAnswersHttpsWithCaddysOwnRoot) {
+  std::string d = stack_dir("shop");
+  CommandResult r =
+      deploy(d, stack("shop", "v1", "{host: app.test, port: 8080, health: /up, tls: internal}"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const LabHost& h1 = lab_->hosts[0];
+  std::string root;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        root = docker_on(h1, {"exec", "berth-ingress", "cat",
+                              "/data/caddy/pki/authorities/local/root.crt"})
+                   .out;
+        return root.find("BEGIN CERTIFICATE") != std::string::npos;
+      },
+      20));
+  write_file(dir_ + "/root.crt", root);
+  CommandResult got;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        got = run({"curl", "-s", "-m", "10", "--cacert", dir_ + "/root.crt", "--resolve",
+                   "app.test:443:" + h1.ip, "https://app.test/"});
+        return got.exit_code == 0;
+      },
+      20))
+      << got.out << got.err;
+  EXPECT_EQ(got.out.rfind("v1 ", 0), 0u) << got.out;
+  // Without Caddy's root the certificate is not trusted: the client really checked it.
+  CommandResult untrusted =
+      run({"curl", "-s", "-m", "10", "--resolve", "app.test:443:" + h1.ip, "https://app.test/"});
+  EXPECT_NE(untrusted.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace berth::testing
