@@ -45,43 +45,18 @@ PROBE = os.path.join(ROOT, "tests", "integration", "ingress_probe.py")
 HOST_HEADER = "app.test"
 REPLICAS = 12
 
-# The replica: busybox httpd serving "VERSION HOSTNAME" at /, "ok" at /up and, at
-# /cgi-bin/slow, the same line after 2 s. `$$` is Compose's escape for a literal `$`.
-STACK = """name: ingbench
-services:
-  web:
-    image: berth-test/busybox:latest
-    environment: {VERSION: "@VERSION@"}
-    command:
-      - sh
-      - -c
-      - |
-        mkdir -p /www/cgi-bin
-        echo "$$VERSION $$HOSTNAME" > /www/index.html
-        echo ok > /www/up
-        printf '#!/bin/sh\\nsleep 2\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n"\\ncat /www/index.html\\n' > /www/cgi-bin/slow
-        chmod +x /www/cgi-bin/slow
-        exec httpd -f -p 8080 -h /www
-    stop_signal: SIGKILL
-    healthcheck:
-      test: ["CMD", "wget", "-qO", "/dev/null", "http://127.0.0.1:8080/up"]
-      interval: 500ms
-      timeout: 2s
-      retries: 1
-      start_period: 30s
-    x-berth:
-      ingress: {host: app.test, port: 8080, health: /up, drain: 3s}
-    deploy:
-      replicas: @REPLICAS@
-      placement: {max_replicas_per_node: 4}
-      update_config: {parallelism: @PARALLELISM@, order: start-first, monitor: 1s,
-                      failure_action: rollback}
-"""
+STACK = os.path.join(ROOT, "tests", "integration", "ingress_web.yaml")  # shared with the test
+ROUTE = "{host: app.test, port: 8080, health: /up, drain: 10s}"
 
 
 def stack(version, parallelism):
-    return (STACK.replace("@VERSION@", version).replace("@REPLICAS@", str(REPLICAS))
-            .replace("@PARALLELISM@", str(parallelism)))
+    text = open(STACK).read()
+    for key, value in {"@NAME@": "ingbench", "@VERSION@": version, "@REPLICAS@": str(REPLICAS),
+                       "@PER_NODE@": "4", "@ROUTE@": ROUTE,
+                       "@UPDATE@": f"{{parallelism: {parallelism}, order: start-first, "
+                                   "monitor: 1s, failure_action: rollback}"}.items():
+        text = text.replace(key, value)
+    return text
 
 
 def log(msg):

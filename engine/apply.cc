@@ -289,6 +289,7 @@ ApplyReport apply_plan(const Stack& stack, const Plan& plan, Fleet& fleet,
     }));
   }
   run_changes(run, removals(plan, /*leftover=*/false), options.max_parallel);
+  if (Status st = run.ingress.finish(); !st.ok()) run.fail(st.error().host, st.error());
   if (!run.stop_requested()) remove_unused_infra(run);
 
   ApplyReport report;

@@ -96,7 +96,12 @@ IngressRouter::IngressRouter(const Stack& stack, const Plan& plan, Fleet& fleet,
 }
 
 std::string IngressRouter::config_for(const std::string& host) const {
-  return caddy_config(proxy_routes(upstreams_, host), proxy_settings(upstreams_));
+  std::vector<std::string> draining;
+  for (const ProxyRoute& r : proxy_routes(draining_, host))
+    draining.insert(draining.end(), r.upstreams.begin(), r.upstreams.end());
+  std::sort(draining.begin(), draining.end());
+  draining.erase(std::unique(draining.begin(), draining.end()), draining.end());
+  return caddy_config(proxy_routes(upstreams_, host), proxy_settings(upstreams_), draining);
 }
 
 Status IngressRouter::create_proxy(Proxy& proxy, const std::string& replaces) {
@@ -195,9 +200,33 @@ Status IngressRouter::route(const std::vector<Upstream>& arriving,
   std::lock_guard<std::mutex> guard(mu_);
   std::set<std::string> gone(leaving.begin(), leaving.end());
   for (const Upstream& u : arriving) gone.insert(u.key());  // never twice
+  for (const Upstream& u : upstreams_)
+    if (gone.count(u.key()) && std::find(leaving.begin(), leaving.end(), u.key()) != leaving.end())
+      draining_.push_back(u);
   std::erase_if(upstreams_, [&](const Upstream& u) { return gone.count(u.key()) > 0; });
+  // One coming back (a rollback) is no longer draining.
+  std::erase_if(draining_, [&](const Upstream& d) {
+    return std::any_of(arriving.begin(), arriving.end(),
+                       [&](const Upstream& a) { return a.key() == d.key(); });
+  });
   for (const Upstream& u : arriving)
     if (!u.bindings.empty()) upstreams_.push_back(u);
+  std::vector<Status> results(proxies_.size(), ok_status());
+  (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
+    results[k] = load(proxies_[k], config_for(proxies_[k].host));
+  });
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (results[k].ok()) continue;
+    Error e = results[k].error();
+    if (e.host.empty()) e.host = proxies_[k].host;
+    return e;
+  }
+  return ok_status();
+}
+
+Status IngressRouter::finish() {
+  if (!active()) return ok_status();
+  std::lock_guard<std::mutex> guard(mu_);
   std::vector<Status> results(proxies_.size(), ok_status());
   (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
     results[k] = load(proxies_[k], config_for(proxies_[k].host));
@@ -243,6 +272,10 @@ int64_t IngressRouter::drain(const Upstream& u) {
     }
     if (now >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    std::erase_if(draining_, [&](const Upstream& d) { return d.key() == u.key(); });
   }
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start)

@@ -46,6 +46,10 @@ class IngressRouter {
   // from it), at most its routes' drain; then it may stop. Returns the time it waited, in ms.
   int64_t drain(const Upstream& u);
 
+  // Loads every proxy whose configuration still holds replicas drained since (the last step of
+  // an apply), so that it runs exactly what the plan renders.
+  Status finish();
+
   // BERTH_INGRESS_FAULT, for the negative controls of tests/integration/ingress_test.cc only:
   // "no-drain" stops replicas with requests in flight, "stop-before-switch" stops the old
   // replicas of a batch before the proxies leave them. Both drop requests, by design.
@@ -66,6 +70,7 @@ class IngressRouter {
   int max_parallel_;
   std::vector<Proxy> proxies_;
   std::vector<Upstream> upstreams_;  // what the proxies send to now
+  std::vector<Upstream> draining_;   // switched away from, requests in flight still counted
   std::mutex mu_;                    // one route() at a time
   IngressFault fault_ = IngressFault::kNone;
 };

@@ -105,7 +105,11 @@ Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes);
 // upstreams answers 503, a request no route matches 404. Routes with `tls: internal` are also
 // served on settings.https_port with certificates from Caddy's own CA (never installed into
 // any trust store).
-std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySettings& settings);
+// `draining`: dial addresses of replicas the proxy no longer sends to but whose requests in
+// flight are still being waited for; a route no request can match keeps them in Caddy's
+// upstream pool, so reverse_proxy/upstreams goes on counting those requests after the load.
+std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySettings& settings,
+                         const std::vector<std::string>& draining = {});
 
 // The proxy's container spec digest (image and ports): a proxy whose label differs is replaced.
 std::string proxy_spec_key(const IngressSettings& settings);

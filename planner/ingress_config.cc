@@ -93,7 +93,8 @@ Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes) {
   return d;
 }
 
-std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySettings& settings) {
+std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySettings& settings,
+                         const std::vector<std::string>& draining) {
   std::vector<const ProxyRoute*> order;
   for (const auto& p : routes) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(), more_specific);
@@ -110,6 +111,16 @@ std::string caddy_config(const std::vector<ProxyRoute>& routes, const ProxySetti
     tls_routes.push_back(route);
     if (std::find(tls_hosts.begin(), tls_hosts.end(), p->route.host) == tls_hosts.end())
       tls_hosts.push_back(p->route.host);
+  }
+  if (!draining.empty()) {
+    // Never matched (a reserved name and path): it only holds the draining upstreams.
+    json dials = json::array();
+    for (const auto& d : draining) dials.push_back({{"dial", d}});
+    http_routes.push_back(
+        {{"@id", "berth-draining"},
+         {"match", {{{"host", {"berth-draining.invalid"}}, {"path", {"/.berth-draining"}}}}},
+         {"handle", {{{"handler", "reverse_proxy"}, {"upstreams", dials}}}},
+         {"terminal", true}});
   }
   json servers = {{"berth",
                    {{"listen", {fmt::format(":{}", settings.http_port)}},

@@ -27,38 +27,21 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// A web service of busybox httpd answering "VERSION NAME" (NAME: its container's hostname) on
-// /, "ok" on /up, and on /cgi-bin/slow the version at once and the name 2 s later, so a slow
-// request cut half-way is a failure the proxy cannot retry.
+// The web service of tests/integration/ingress_web.yaml: 3 replicas, one per host.
 std::string stack(const std::string& name, const std::string& version, const std::string& route,
                   const std::string& update = "{parallelism: 1, order: start-first, monitor: 1s}") {
-  return "name: " + name + R"Y(
-services:
-  web:
-    image: berth-test/busybox:latest
-    environment: {VERSION: )Y" +
-         version + R"Y(}
-    command:
-      - sh
-      - -c
-      - |
-        mkdir -p /www/cgi-bin
-        echo "$$VERSION $$(hostname)" > /www/index.html
-        echo ok > /www/up
-        printf '#!/bin/sh\necho Content-Type: text/plain\necho\nprintf "%%s " "$$VERSION"\nsleep 2\nhostname\n' > /www/cgi-bin/slow
-        chmod +x /www/cgi-bin/slow
-        exec httpd -f -p 8080 -h /www
-    stop_signal: SIGKILL
-    healthcheck: {test: ["CMD", "wget", "-qO-", "http://localhost:8080/up"], interval: 1s, retries: 3}
-    deploy:
-      replicas: 3
-      placement: {max_replicas_per_node: 1}
-      update_config: )Y" +
-         update + R"Y(
-      rollback_config: {parallelism: 1, order: start-first}
-    x-berth:
-      ingress: )Y" +
-         route + "\n";
+  std::string text = slurp(std::string(BERTH_SOURCE_DIR) + "/tests/integration/ingress_web.yaml");
+  auto fill = [&](const std::string& key, const std::string& value) {
+    for (size_t at; (at = text.find(key)) != std::string::npos;)
+      text.replace(at, key.size(), value);
+  };
+  fill("@NAME@", name);
+  fill("@VERSION@", version);
+  fill("@REPLICAS@", "3");
+  fill("@PER_NODE@", "1");
+  fill("@UPDATE@", update);
+  fill("@ROUTE@", route);
+  return text;
 }
 
 const char* kRoute = "{host: app.test, port: 8080, health: /up, drain: 10s}";
@@ -66,12 +49,13 @@ const char* kRoute = "{host: app.test, port: 8080, health: /up, drain: 10s}";
 // The probe in the background: bounded by itself, stopped by a file, its report read back.
 class Probe {
  public:
-  Probe(const Lab& lab, const std::string& dir, int slow_workers, std::string host = "app.test")
+  Probe(const Lab& lab, const std::string& dir, int slow_workers, int workers = 6,
+        std::string host = "app.test")
       : dir_(dir) {
     std::vector<std::string> argv = {
         "python3",        std::string(BERTH_SOURCE_DIR) + "/tests/integration/ingress_probe.py",
         "--host-header",  host,
-        "--workers",      "6",
+        "--workers",      std::to_string(workers),
         "--slow-workers", std::to_string(slow_workers),
         "--max-seconds",  "240",
         "--pause",        "0.05",
@@ -237,7 +221,8 @@ TEST_F(Ingress, NegativeControlsDropRequests) {
   ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
   int version = 1;
   for (const char* fault : {"no-drain", "stop-before-switch"}) {
-    Probe probe(*lab_, dir_, 6);
+    // Mostly slow requests (2 s each), so every old replica has some in flight when it stops.
+    Probe probe(*lab_, dir_, 12, 2);
     ASSERT_TRUE(probe.ready());
     CommandResult r = deploy(d, stack("shop", "v" + std::to_string(++version), kRoute),
                              {{"BERTH_INGRESS_FAULT", fault}});

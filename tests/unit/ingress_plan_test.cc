@@ -250,5 +250,18 @@ TEST(IngressConfig, TlsInternalRoutesAlsoListenOnHttpsWithCaddysOwnCa) {
             json::array({"app.test"}));
 }
 
+TEST(IngressConfig, DrainingUpstreamsStayInThePoolOnARouteNothingMatches) {
+  json doc = json::parse(caddy_config({}, {}, {"10.0.0.9:20009"}));
+  const json& routes = doc["apps"]["http"]["servers"]["berth"]["routes"];
+  ASSERT_EQ(routes.size(), 2u);  // the draining route, then the 404
+  EXPECT_EQ(routes[0]["@id"], "berth-draining");
+  EXPECT_EQ(routes[0]["match"][0]["host"], json::array({"berth-draining.invalid"}));
+  EXPECT_EQ(routes[0]["handle"][0]["upstreams"][0]["dial"], "10.0.0.9:20009");
+  EXPECT_FALSE(routes[0]["handle"][0].contains("health_checks"));
+  EXPECT_EQ(routes[1]["handle"][0]["status_code"], 404);
+  // Nothing draining: no such route.
+  EXPECT_EQ(caddy_config({}, {}).find("berth-draining"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth
