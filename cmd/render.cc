@@ -38,6 +38,9 @@ std::string shown(const FieldChange& f, const std::string& value) {
 void render_change(std::ostream& out, const Change& c) {
   out << fmt::format("    {:>3} {} {}", symbol(c.action), verb(c.action), c.container);
   if (c.action == Action::kMove) out << fmt::format(" (from {})", c.from_host);
+  for (size_t k = 0; k < c.ingress_ports.size(); ++k)
+    out << fmt::format("{}{}", k == 0 ? " (ingress port " : ", ", c.ingress_ports[k])
+        << (k + 1 == c.ingress_ports.size() ? ")" : "");
   out << "\n";
   for (const FieldChange& f : c.fields)
     out << fmt::format("          {}: {} -> {}\n", f.path, shown(f, f.old_value),

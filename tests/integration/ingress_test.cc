@@ -154,6 +154,7 @@ TEST_F(Ingress, EveryHostRoutesToReplicasOnSeveralHostsThroughAssignedPorts) {
   ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
   EXPECT_THAT(plan.out, HasSubstr("+ ingress h1: proxy berth-ingress (berth-test/caddy:latest"));
   EXPECT_THAT(plan.out, HasSubstr("~ ingress h2: +web-1, +web-2, +web-3"));
+  EXPECT_THAT(plan.out, ::testing::ContainsRegex("create shop-web-1 \\(ingress port 2[0-9]{4}\\)"));
   CommandResult r = berth(d, {"apply", "--yes"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::set<std::string> names;
