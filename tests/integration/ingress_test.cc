@@ -232,6 +232,38 @@ TEST_F(Ingress, NegativeControlsDropRequests) {
   }
 }
 
+// A proxy that cannot load its new configuration: the batch goes back, every proxy keeps
+// sending to the old replicas, nothing of the new version runs, and the run says which host.
+TEST_F(Ingress, AProxyThatDoesNotLoadPutsTheBatchBack) {
+  std::string d = stack_dir("shop");
+  const char* update =
+      "{parallelism: 1, order: start-first, monitor: 1s, failure_action: rollback}";
+  ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute, update)).exit_code, 0);
+  const LabHost& h2 = lab_->hosts[1];
+  // The running Caddy keeps serving; only a new `caddy reload` cannot start.
+  ASSERT_EQ(docker_on(h2, {"exec", "berth-ingress", "mv", "/usr/bin/caddy", "/usr/bin/caddy.off"})
+                .exit_code,
+            0);
+  CommandResult r = deploy(d, stack("shop", "v2", kRoute, update));
+  ASSERT_EQ(docker_on(h2, {"exec", "berth-ingress", "mv", "/usr/bin/caddy.off", "/usr/bin/caddy"})
+                .exit_code,
+            0);
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, HasSubstr("ingress proxy on h2"));
+  EXPECT_THAT(r.out + r.err, HasSubstr("rolling back"));
+  for (const LabHost& h : lab_->hosts)
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(get(h).rfind("v1 ", 0), 0u) << "through " << h.name;
+  for (const LabHost& h : lab_->hosts) {
+    auto env =
+        docker_on(h, {"ps", "--filter", "label=io.berth.service=web", "--format", "{{.Names}}"});
+    EXPECT_EQ(env.out.find("berth-old"), std::string::npos) << h.name << ": " << env.out;
+  }
+  // With the proxy able to load again, the same update goes through.
+  CommandResult again = deploy(d, stack("shop", "v2", kRoute, update));
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  for (const LabHost& h : lab_->hosts) EXPECT_EQ(get(h).rfind("v2 ", 0), 0u) << h.name;
+}
+
 TEST_F(Ingress, AKilledReplicaAndACutHostDropOutOfEveryProxy) {
   std::string d = stack_dir("shop");
   ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
