@@ -65,6 +65,12 @@ void assign_ports(const Stack& stack, const Observed& observed, Plan& plan) {
   }
 }
 
+// An ingress replica the proxies send to: up, and not failing its own health check (the
+// service's check is what a route without `health` relies on between runs).
+bool serves(const ObservedContainer& c) {
+  return counts_as_running(c) && c.health != "unhealthy" && !c.label(kIngressLabel).empty();
+}
+
 Upstream observed_upstream(const ObservedHost& h, const ObservedContainer& c,
                            const Inventory& inv) {
   Upstream u;
@@ -90,8 +96,7 @@ std::vector<Upstream> upstreams_after(const Stack& stack, const Observed& observ
   for (const ObservedHost& h : observed.hosts) {
     if (!h.reachable) continue;
     for (const ObservedContainer& c : h.containers)
-      if (counts_as_running(c) && !c.label(kIngressLabel).empty() && !leaving.count(c.id))
-        after.push_back(observed_upstream(h, c, inv));
+      if (serves(c) && !leaving.count(c.id)) after.push_back(observed_upstream(h, c, inv));
   }
   for (const Change& c : plan.changes)
     if (const Service* s = stack.find_service(c.service); s && !c.ingress_ports.empty())
@@ -156,8 +161,7 @@ std::vector<Upstream> observed_upstreams(const Observed& observed, const Invento
   for (const ObservedHost& h : observed.hosts) {
     if (!h.reachable) continue;
     for (const ObservedContainer& c : h.containers)
-      if (counts_as_running(c) && !c.label(kIngressLabel).empty())
-        out.push_back(observed_upstream(h, c, inv));
+      if (serves(c)) out.push_back(observed_upstream(h, c, inv));
   }
   return out;
 }

@@ -212,6 +212,16 @@ TEST(IngressPlan, AnotherStacksReplicasStayBehindTheProxiesAndAClaimOnItsRouteIs
       "10.0.0.2:20500");
 }
 
+TEST(IngressPlan, AReplicaFailingItsOwnHealthCheckLeavesTheProxies) {
+  World w;
+  w.runs("h1", "1", 20100);
+  w.runs("h2", "2", 20200);
+  w.host("h2").containers.back().health = "unhealthy";
+  std::vector<Upstream> now = observed_upstreams(w.observed, w.inventory);
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].container, "web-1");
+}
+
 TEST(IngressPlan, NoIngressAnywhereMeansNoProxies) {
   World w;
   w.stack.services[0].ingress.clear();
