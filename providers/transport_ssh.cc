@@ -28,9 +28,9 @@
 #include <thread>
 #include <utility>
 
+#include "planner/address.h"
 #include "providers/child_process.h"
 #include "providers/socket_util.h"
-#include "planner/address.h"
 #include "providers/ssh_errors.h"
 #include "providers/transport.h"
 
@@ -51,7 +51,9 @@ std::string read_file(const std::string& path, size_t from = 0) {
 class SshTransport : public Transport {
  public:
   SshTransport(std::string name, SshTarget target, std::string socket, ProviderOptions options)
-      : name_(std::move(name)), target_(std::move(target)), socket_(std::move(socket)),
+      : name_(std::move(name)),
+        target_(std::move(target)),
+        socket_(std::move(socket)),
         options_(std::move(options)) {
     char tmpl[] = "/tmp/berth-ssh-XXXXXX";
     if (mkdtemp(tmpl)) {
@@ -146,10 +148,13 @@ class SshTransport : public Transport {
     auto docker_host = start_master();
     if (!docker_host.ok()) return docker_host.error();
     std::string remote = socket_;
-    if (remote.empty() && docker_host->rfind("unix://", 0) == 0) remote = docker_host->substr(7);
-    else if (remote.empty() && docker_host->empty()) remote = "/var/run/docker.sock";
+    if (remote.empty() && docker_host->rfind("unix://", 0) == 0)
+      remote = docker_host->substr(7);
+    else if (remote.empty() && docker_host->empty())
+      remote = "/var/run/docker.sock";
     if (remote.empty())
-      return fall_back(fmt::format("DOCKER_HOST on the host is {}, not a unix socket", *docker_host));
+      return fall_back(
+          fmt::format("DOCKER_HOST on the host is {}, not a unix socket", *docker_host));
     std::string why;
     if (!forward(remote, why)) return fall_back(why);
     int fd = connect_unix(local_sock());
@@ -164,13 +169,15 @@ class SshTransport : public Transport {
       case ProbeResult::kTimedOut:
         ::close(fd);
         mode_ = Mode::kStreamLocal;
-        return Error{ErrorKind::kHost, {}, name_, "",
+        return Error{ErrorKind::kHost,
+                     {},
+                     name_,
+                     "",
                      fmt::format("the Docker engine at unix://{} on {} did not answer within {} s",
                                  remote, target_.display, options_.request_timeout_seconds),
                      "check that dockerd on the host is healthy (BERTH_ENGINE_TIMEOUT=SECONDS "
                      "waits longer)"};
-      case ProbeResult::kClosed:
-        break;
+      case ProbeResult::kClosed: break;
     }
     ::close(fd);
     std::string err;
@@ -185,9 +192,10 @@ class SshTransport : public Transport {
     // sshd answers both cases with the same "open failed: connect failed" (its own log says
     // which): name both.
     if (err.find("open failed") != std::string::npos)
-      return fall_back(fmt::format("sshd refused a stream-local channel to {} "
-                                   "(AllowStreamLocalForwarding no, or no socket there)",
-                                   remote));
+      return fall_back(
+          fmt::format("sshd refused a stream-local channel to {} "
+                      "(AllowStreamLocalForwarding no, or no socket there)",
+                      remote));
     return fall_back("the stream-local channel to " + remote + " was closed");
   }
 
@@ -207,9 +215,9 @@ class SshTransport : public Transport {
       return fail("cannot create a pipe");
     }
     auto args = base_args();
-    args.insert(args.end(), {"-M", "-S", ctl(), "-o", "ControlPersist=no", "-T", target_.host,
-                             fmt::format("printf '{}%s\\n' \"$DOCKER_HOST\"; exec cat >/dev/null",
-                                         kMarker)});
+    args.insert(args.end(),
+                {"-M", "-S", ctl(), "-o", "ControlPersist=no", "-T", target_.host,
+                 fmt::format("printf '{}%s\\n' \"$DOCKER_HOST\"; exec cat >/dev/null", kMarker)});
     auto pid = spawn_child(args, in[0], out[1], master_err());
     ::close(in[0]), ::close(out[1]);
     master_in_ = in[1], master_out_ = out[0];
@@ -225,8 +233,10 @@ class SshTransport : public Transport {
       if (::poll(&p, 1, 20) > 0) {
         char buf[512];
         ssize_t n = ::read(master_out_, buf, sizeof buf);
-        if (n > 0) text.append(buf, n);
-        else eof = true;
+        if (n > 0)
+          text.append(buf, n);
+        else
+          eof = true;
       }
       // A login script may print first: the marker line is the one that counts.
       if (auto at = text.find(kMarker); at != std::string::npos) {
@@ -242,12 +252,19 @@ class SshTransport : public Transport {
       if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{})
         ctl_seen = Clock::now();
       // Connected but the login printed nothing (a forced command, another shell): default.
-      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > std::chrono::seconds(3))
+      // Not sooner than the connect timeout: on a loaded host the session's first line can
+      // come seconds after the master is up, and guessing then picks the wrong engine (the
+      // fresh-clone run found the lab's hosts all reaching this machine's own dockerd).
+      if (ctl_seen != Clock::time_point{} &&
+          Clock::now() - ctl_seen > std::chrono::seconds(options_.connect_timeout_seconds))
         return std::string();
-      if (Clock::now() > deadline) {
+      if (ctl_seen == Clock::time_point{} && Clock::now() > deadline) {
         stop_child(master_);
         master_ = -1;
-        return Error{ErrorKind::kHost, {}, name_, "",
+        return Error{ErrorKind::kHost,
+                     {},
+                     name_,
+                     "",
                      fmt::format("cannot connect to {}: connection timed out", target_.display),
                      "check the address, the network and that sshd runs on the host"};
       }
@@ -256,8 +273,8 @@ class SshTransport : public Transport {
 
   bool forward(const std::string& remote, std::string& why) {
     auto args = base_args();
-    args.insert(args.end(), {"-S", ctl(), "-O", "forward", "-L", local_sock() + ":" + remote,
-                             target_.host});
+    args.insert(args.end(),
+                {"-S", ctl(), "-O", "forward", "-L", local_sock() + ":" + remote, target_.host});
     std::string err = dir_ + "/forward.err";
     auto pid = spawn_child(args, -1, -1, err);
     if (!pid.ok()) return why = pid.error().message, false;

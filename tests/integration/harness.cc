@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -43,8 +45,41 @@ std::vector<std::string>& temp_dirs() {
 
 struct LabOwner {
   Lab lab;
-  ~LabOwner() { run({lab_script(), "down", "--dir", lab.dir}); }
+  std::string net_claim;
+  ~LabOwner() {
+    run({lab_script(), "down", "--dir", lab.dir});
+    if (!net_claim.empty()) fs::remove_all(net_claim);
+  }
 };
+
+std::string& claimed_net_dir() {
+  static std::string dir;
+  return dir;
+}
+
+// A lab network 10.231.K.0/24 of this process's own, so labs of test binaries running side by
+// side (ctest -j) and a lab someone runs by hand never share addresses: K is claimed by
+// creating /tmp/berth-lab-net-K (mkdir is atomic: two binaries started together cannot both
+// win), skipped while its bridge (tests/lab/lab: bl<K>br) exists, and a claim whose process is
+// gone is taken over.
+int claim_net() {
+  for (int tries = 0; tries < 100; ++tries) {
+    int net = 100 + (getpid() + tries) % 100;
+    if (fs::exists("/sys/class/net/bl" + std::to_string(net) + "br")) continue;
+    std::string claim = "/tmp/berth-lab-net-" + std::to_string(net);
+    if (::mkdir(claim.c_str(), 0700) != 0) {
+      std::ifstream in(claim + "/pid");
+      int pid = 0;
+      if (!(in >> pid) || pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      fs::remove_all(claim);
+      if (::mkdir(claim.c_str(), 0700) != 0) continue;
+    }
+    std::ofstream(claim + "/pid") << getpid() << "\n";
+    claimed_net_dir() = claim;
+    return net;
+  }
+  throw std::runtime_error("no free lab network 10.231.100-199.0/24");
+}
 
 void lab_cmd(const Lab& lab, const char* what, const std::string& h) {
   auto r = run({lab_script(), what, h, "--dir", lab.dir});
@@ -199,14 +234,7 @@ void Lab::build_caddy_image() const {
 Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   static std::unique_ptr<LabOwner> owner;
   if (owner) return owner->lab;
-  // A network of its own per process, so labs of test binaries running side by side (ctest -j)
-  // and a lab someone runs by hand do not collide: the first K from the PID whose bridge
-  // (tests/lab/lab: bl<K>br) does not exist yet.
-  int net = 100 + getpid() % 100;
-  for (int tries = 0;
-       tries < 100 && std::filesystem::exists("/sys/class/net/bl" + std::to_string(net) + "br");
-       ++tries)
-    net = 100 + (net - 99) % 100;
+  int net = claim_net();
   std::string dir = "/tmp/berth-itest-" + std::to_string(getpid());
   std::vector<std::string> up = {lab_script(), "up",    std::to_string(hosts), "--dir",
                                  dir,          "--net", std::to_string(net)};
@@ -216,6 +244,7 @@ Lab& shared_lab(int hosts, bool ssh, const std::string& hide) {
   auto r = run(up);
   owner = std::make_unique<LabOwner>();
   owner->lab.dir = dir;
+  owner->net_claim = claimed_net_dir();
   if (r.exit_code != 0) throw std::runtime_error("lab up failed: " + r.out + r.err);
   auto img = run({lab_script(), "image", "--dir", dir});
   if (img.exit_code != 0) throw std::runtime_error("lab image failed: " + img.err);
