@@ -211,6 +211,10 @@ Status IngressRouter::route(const std::vector<Upstream>& arriving,
   });
   for (const Upstream& u : arriving)
     if (!u.bindings.empty()) upstreams_.push_back(u);
+  return load_all();
+}
+
+Status IngressRouter::load_all() {
   std::vector<Status> results(proxies_.size(), ok_status());
   (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
     results[k] = load(proxies_[k], config_for(proxies_[k].host));
@@ -227,17 +231,7 @@ Status IngressRouter::route(const std::vector<Upstream>& arriving,
 Status IngressRouter::finish() {
   if (!active()) return ok_status();
   std::lock_guard<std::mutex> guard(mu_);
-  std::vector<Status> results(proxies_.size(), ok_status());
-  (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
-    results[k] = load(proxies_[k], config_for(proxies_[k].host));
-  });
-  for (size_t k = 0; k < results.size(); ++k) {
-    if (results[k].ok()) continue;
-    Error e = results[k].error();
-    if (e.host.empty()) e.host = proxies_[k].host;
-    return e;
-  }
-  return ok_status();
+  return load_all();
 }
 
 int64_t IngressRouter::drain(const Upstream& u) {

@@ -61,6 +61,9 @@ class IngressRouter {
     std::string loaded;  // the configuration it runs
   };
   Status load(Proxy& proxy, const std::string& config);
+  // Every proxy loads what config_for() renders for it now, in parallel; the first failure,
+  // with its host. Called with mu_ held.
+  Status load_all();
   std::string config_for(const std::string& host) const;
   Status create_proxy(Proxy& proxy, const std::string& replaces);
 
