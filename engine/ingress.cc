@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/load/tls_files.h"
 #include "engine/parallel.h"
 #include "planner/ingress_plan.h"
 
@@ -34,14 +35,6 @@ std::string archive_of(const std::string& name, const std::string& config) {
   e.data = config;
   e.mode = 0644;
   return tar_archive({e});
-}
-
-// The longest drain of any route: how long Caddy lets an old configuration finish.
-ProxySettings proxy_settings(const std::vector<Upstream>& upstreams) {
-  ProxySettings s;
-  for (const Upstream& u : upstreams)
-    for (const IngressBinding& b : u.bindings) s.grace_ms = std::max(s.grace_ms, b.route.drain_ms);
-  return s;
 }
 
 }  // namespace
@@ -74,6 +67,10 @@ ContainerCreate proxy_container(const IngressSettings& settings) {
   https.host_port = settings.https_port;
   https.container_port = 443;
   req.spec.ports = {http, https};
+  MountSpec data;
+  data.source = kProxyDataVolume;
+  data.target = kProxyDataPath;
+  req.spec.mounts = {data};
   req.spec.restart = "unless-stopped";
   req.spec.extra_hosts = {std::string(kProxyOwnHost) + ":host-gateway"};
   // Each reload opens new listening sockets and closes the old ones; without this the kernel
@@ -92,16 +89,53 @@ IngressRouter::IngressRouter(const Stack& stack, const Plan& plan, Fleet& fleet,
     if (fault == "stop-before-switch") fault_ = IngressFault::kStopBeforeSwitch;
   }
   for (const ProxyChange& c : plan.ingress.proxies)
-    proxies_.push_back({c.host, c.container_id, c.running_config});
+    proxies_.push_back({c.host, c.container_id, c.running_config, c.certificates});
 }
 
-std::string IngressRouter::config_for(const std::string& host) const {
+Status IngressRouter::read_tls() {
+  for (const IngressRoute& r : delivered_tls(stack_)) {
+    auto files = load::read_tls_files(r, stack_.project_dir);
+    Error e{
+        ErrorKind::kInput, r.location, "", "", "", "run `berth plan` again, then apply that plan"};
+    if (!files.ok()) {
+      e.message = "cannot deliver the certificate of ingress route " + r.host + ": " +
+                  files.error().message;
+      return e;
+    }
+    if (files->digest != r.tls_digest) {
+      e.message = fmt::format(
+          "the certificate or key of ingress route {} ({}, {}) changed since "
+          "the plan was made",
+          r.host, r.tls_cert, r.tls_key);
+      return e;
+    }
+    tls_files_.push_back({tls_certificate_file(r.tls_digest), TarEntry::Type::kFile, 0644, 0, 0,
+                          files->certificate, 0});
+    tls_files_.push_back(
+        {tls_key_file(r.tls_digest), TarEntry::Type::kFile, 0600, 0, 0, files->key, 0});
+  }
+  return ok_status();
+}
+
+Status IngressRouter::deliver_tls(const Proxy& proxy) {
+  std::vector<TarEntry> entries = tls_files_;
+  const AcmeSettings& acme = plan_.ingress.settings.acme;
+  if (acme.host == proxy.host && !acme.ca_root_pem.empty())
+    entries.push_back(
+        {acme_root_file(acme.ca_root_pem), TarEntry::Type::kFile, 0644, 0, 0, acme.ca_root_pem, 0});
+  if (entries.empty()) return ok_status();
+  Provider& p = *fleet_.providers[fleet_.index_of(proxy.host)];
+  return p.put_archive(proxy.id, kProxyDataPath, tar_archive(entries));
+}
+
+std::string IngressRouter::config_for(const Proxy& proxy) const {
+  const std::string& host = proxy.host;
   std::vector<std::string> draining;
   for (const ProxyRoute& r : proxy_routes(draining_, host))
     draining.insert(draining.end(), r.upstreams.begin(), r.upstreams.end());
   std::sort(draining.begin(), draining.end());
   draining.erase(std::unique(draining.begin(), draining.end()), draining.end());
-  return caddy_config(proxy_routes(upstreams_, host), proxy_settings(upstreams_), draining);
+  return proxy_config(upstreams_, host, plan_.ingress.settings, proxy.certificates, draining);
 }
 
 Status IngressRouter::create_proxy(Proxy& proxy, const std::string& replaces) {
@@ -118,7 +152,8 @@ Status IngressRouter::create_proxy(Proxy& proxy, const std::string& replaces) {
   auto id = p.create_container(proxy_container(settings));
   if (!id.ok()) return id.error();
   proxy.id = *id;
-  std::string config = config_for(proxy.host);
+  if (Status st = deliver_tls(proxy); !st.ok()) return st;
+  std::string config = config_for(proxy);
   if (Status st = p.put_archive(proxy.id, "/etc/berth", archive_of("caddy.json", config)); !st.ok())
     return st;
   if (Status st = p.start_container(proxy.id); !st.ok()) return st;
@@ -128,8 +163,12 @@ Status IngressRouter::create_proxy(Proxy& proxy, const std::string& replaces) {
 
 std::vector<Error> IngressRouter::prepare(
     const std::function<void(const std::string&, const std::string&)>& done) {
-  std::vector<Error> errors(proxies_.size());
   std::lock_guard<std::mutex> guard(mu_);
+  if (Status st = read_tls(); !st.ok()) {
+    for (Proxy& proxy : proxies_) proxy.id.clear();
+    return {st.error()};
+  }
+  std::vector<Error> errors(proxies_.size());
   (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
     Proxy& proxy = proxies_[k];
     const ProxyChange& change = plan_.ingress.proxies[k];
@@ -141,7 +180,8 @@ std::vector<Error> IngressRouter::prepare(
              fmt::format("{} ingress proxy {}", change.action == "create" ? "created" : "replaced",
                          kProxyContainer));
     } else {
-      st = load(proxy, config_for(proxy.host));
+      st = deliver_tls(proxy);
+      if (st.ok()) st = load(proxy, config_for(proxy));
     }
     if (!st.ok()) {
       errors[k] = st.error();
@@ -216,9 +256,8 @@ Status IngressRouter::route(const std::vector<Upstream>& arriving,
 
 Status IngressRouter::load_all() {
   std::vector<Status> results(proxies_.size(), ok_status());
-  (void)parallel_for(proxies_.size(), max_parallel_, [&](size_t k) {
-    results[k] = load(proxies_[k], config_for(proxies_[k].host));
-  });
+  (void)parallel_for(proxies_.size(), max_parallel_,
+                     [&](size_t k) { results[k] = load(proxies_[k], config_for(proxies_[k])); });
   for (size_t k = 0; k < results.size(); ++k) {
     if (results[k].ok()) continue;
     Error e = results[k].error();

@@ -17,6 +17,7 @@
 
 #include "engine/fleet.h"
 #include "planner/plan.h"
+#include "providers/tar.h"
 
 namespace berth {
 
@@ -58,13 +59,18 @@ class IngressRouter {
  private:
   struct Proxy {
     std::string host, id;
-    std::string loaded;  // the configuration it runs
+    std::string loaded;                     // the configuration it runs
+    std::vector<std::string> certificates;  // `tls: files` digests it holds (ProxyChange)
   };
+  // This stack's certificate files, read again and checked against the plan's digests.
+  Status read_tls();
+  // Puts them (and the ACME host's CA root) into the proxy's data volume.
+  Status deliver_tls(const Proxy& proxy);
   Status load(Proxy& proxy, const std::string& config);
   // Every proxy loads what config_for() renders for it now, in parallel; the first failure,
   // with its host. Called with mu_ held.
   Status load_all();
-  std::string config_for(const std::string& host) const;
+  std::string config_for(const Proxy& proxy) const;
   Status create_proxy(Proxy& proxy, const std::string& replaces);
 
   const Stack& stack_;
@@ -74,6 +80,7 @@ class IngressRouter {
   std::vector<Proxy> proxies_;
   std::vector<Upstream> upstreams_;  // what the proxies send to now
   std::vector<Upstream> draining_;   // switched away from, requests in flight still counted
+  std::vector<TarEntry> tls_files_;  // read_tls(): below kProxyDataPath
   std::mutex mu_;                    // one route() at a time
   IngressFault fault_ = IngressFault::kNone;
 };

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,23 @@ struct IngressRoute {
   int port = 0;              // the container port the replicas serve on
   std::string health;        // "" = no active check by the proxy (the service's own check gates)
   int64_t drain_ms = 30000;  // how long in-flight requests may finish before a replica stops
-  std::string tls;           // "" = HTTP only; "internal" = also HTTPS, Caddy's own CA
+  // "" = HTTP only; else also HTTPS: "internal" (Caddy's own CA), "files" (the stack's own
+  // certificate and key), "acme" (issued by the inventory's ACME CA on its one ACME host).
+  std::string tls;
+  std::string tls_cert, tls_key;  // "files": sources relative to the project directory
+  std::string tls_digest;         // "files": digest of both (engine/load/tls_files.h); hashed
+  SourceLocation location;
+};
+
+// The inventory's `ingress.acme:`: the CA that issues certificates for `tls: acme` routes, and
+// the one proxy host that serves those names on HTTPS (the name's public address must reach
+// its HTTP port, where Caddy answers the CA's HTTP-01 challenge).
+struct AcmeSettings {
+  std::string ca = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string email;        // "" = none (the CA may ask for one)
+  std::string host;         // the proxy host; "" = no ACME (the loader resolves it)
+  std::string ca_root;      // a PEM file trusted for the CA's own HTTPS (a private CA), as written
+  std::string ca_root_pem;  // its content ("" = the system's roots), delivered to the ACME host
   SourceLocation location;
 };
 
@@ -34,6 +51,7 @@ struct IngressSettings {
   int http_port = 80;
   int https_port = 443;
   std::vector<std::string> hosts;  // empty = every host of the inventory
+  AcmeSettings acme;
   SourceLocation location;
 };
 
@@ -69,6 +87,11 @@ struct ProxySettings {
   int64_t health_timeout_ms = 1000;
   int64_t fail_duration_ms = 10000;  // passive: how long a failed upstream is skipped
   int64_t grace_ms = 30000;          // how long an old configuration may finish its requests
+  // Digests of the `tls: files` certificates this proxy holds (proxy_certificates): a route
+  // whose certificate it lacks is served on HTTP only, never a load that fails on the file.
+  std::vector<std::string> certificates;
+  // This proxy is the ACME host: `tls: acme` routes are served on HTTPS here, with this CA.
+  std::optional<AcmeSettings> acme;
 };
 
 // How a proxy's container reaches a replica on its own host: the host's gateway, through the
@@ -79,6 +102,17 @@ inline constexpr const char* kProxyContainer = "berth-ingress";
 inline constexpr const char* kProxyLabel = "io.berth.ingress-proxy";
 inline constexpr const char* kProxyConfigPath = "/etc/berth/caddy.json";
 inline constexpr const char* kIngressLabel = "io.berth.ingress";  // on each ingress replica
+// The proxy's data (Caddy's XDG_DATA_HOME): its own CA, ACME certificates and account, the
+// stacks' certificate files. A named volume, so they outlive the proxy's container.
+inline constexpr const char* kProxyDataVolume = "berth-ingress-data";
+inline constexpr const char* kProxyDataPath = "/data";
+inline constexpr const char* kProxyTlsDir = "berth/tls";  // below kProxyDataPath
+
+// Where a proxy keeps a `tls: files` certificate and key, by digest, relative to
+// kProxyDataPath; and the private CA root of `ingress.acme.ca_root`.
+std::string tls_certificate_file(const std::string& digest);
+std::string tls_key_file(const std::string& digest);
+std::string acme_root_file(const std::string& pem);
 
 // The routes as canonical JSON text, without host ports or drain (they change nothing in a
 // container): what the spec hash covers.
@@ -93,6 +127,15 @@ std::vector<IngressBinding> parse_ingress_label(const std::string& text);
 std::vector<ProxyRoute> proxy_routes(const std::vector<Upstream>& upstreams,
                                      const std::string& proxy_host);
 
+// The settings every proxy shares for these upstreams: Caddy's grace period is the longest
+// drain of any route.
+ProxySettings proxy_settings(const std::vector<Upstream>& upstreams);
+
+// The `tls: files` certificates a proxy holds: those its running configuration loads (they are
+// in its data volume) and those the stack being applied delivers to every proxy. Sorted.
+std::vector<std::string> proxy_certificates(const std::string& running_config,
+                                            const std::vector<IngressRoute>& delivered);
+
 // Two routes of different services claiming the same host name and path: one error for each
 // such pair, naming both (stack and service) and where the second one was declared.
 Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes);
@@ -104,7 +147,10 @@ Diagnostics check_route_conflicts(const std::vector<ProxyRoute>& routes);
 // passive health and (when the route has a health path) active health checks. A route without
 // upstreams answers 503, a request no route matches 404. Routes with `tls: internal` are also
 // served on settings.https_port with certificates from Caddy's own CA (never installed into
-// any trust store).
+// any trust store); `tls: files` routes with the stack's certificate when the proxy holds it
+// (settings.certificates); `tls: acme` routes only on the ACME host (settings.acme), with
+// certificates Caddy obtains from that CA. A name with a certificate of its own is never
+// sent to an issuer.
 // `draining`: dial addresses of replicas the proxy no longer sends to but whose requests in
 // flight are still being waited for; a route no request can match keeps them in Caddy's
 // upstream pool, so reverse_proxy/upstreams goes on counting those requests after the load.

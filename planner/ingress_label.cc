@@ -20,6 +20,8 @@ json route_json(const IngressRoute& r) {
   if (!r.host.empty()) j["host"] = r.host;
   if (!r.health.empty()) j["health"] = r.health;
   if (!r.tls.empty()) j["tls"] = r.tls;
+  // The digest, not the sources: where the files sit changes nothing a proxy serves.
+  if (!r.tls_digest.empty()) j["tls_digest"] = r.tls_digest;
   return j;
 }
 
@@ -34,6 +36,7 @@ IngressRoute route_from(const json& j) {
   r.path = text("path");
   r.health = text("health");
   r.tls = text("tls");
+  r.tls_digest = text("tls_digest");
   if (auto it = j.find("port"); it != j.end() && it->is_number_integer()) r.port = it->get<int>();
   return r;
 }
@@ -102,7 +105,10 @@ std::vector<ProxyRoute> proxy_routes(const std::vector<Upstream>& upstreams,
 }
 
 std::string proxy_spec_key(const IngressSettings& s) {
-  return sha256_hex(fmt::format("{}\n{}\n{}\n", s.image, s.http_port, s.https_port)).substr(0, 16);
+  // The data volume is part of the container: proxies made before it had none.
+  return sha256_hex(fmt::format("{}\n{}\n{}\n{}:{}\n", s.image, s.http_port, s.https_port,
+                                kProxyDataVolume, kProxyDataPath))
+      .substr(0, 16);
 }
 
 }  // namespace berth

@@ -179,6 +179,24 @@ Upstream planned_upstream(const Stack& stack, const Service& s, const Change& c,
   return u;
 }
 
+std::string proxy_config(const std::vector<Upstream>& upstreams, const std::string& host,
+                         const IngressSettings& settings,
+                         const std::vector<std::string>& certificates,
+                         const std::vector<std::string>& draining) {
+  ProxySettings s = proxy_settings(upstreams);
+  s.certificates = certificates;
+  if (!settings.acme.host.empty() && settings.acme.host == host) s.acme = settings.acme;
+  return caddy_config(proxy_routes(upstreams, host), s, draining);
+}
+
+std::vector<IngressRoute> delivered_tls(const Stack& stack) {
+  std::vector<IngressRoute> out;
+  for (const Service& s : stack.services)
+    for (const IngressRoute& r : s.ingress)
+      if (r.tls == "files") out.push_back(r);
+  return out;
+}
+
 void plan_ingress(const Stack& stack, const Observed& observed, const Inventory& inv, Plan& plan) {
   assign_ports(stack, observed, plan);
   plan.ingress = IngressPlan{};
@@ -201,15 +219,14 @@ void plan_ingress(const Stack& stack, const Observed& observed, const Inventory&
   std::stable_partition(routes.begin(), routes.end(),
                         [&](const ProxyRoute& r) { return r.stack != stack.name; });
   for (const Error& e : check_route_conflicts(routes).errors) plan.blockers.push_back(e);
-  ProxySettings settings;
-  for (const Upstream& u : after)
-    for (const IngressBinding& b : u.bindings)
-      settings.grace_ms = std::max(settings.grace_ms, b.route.drain_ms);
+  const std::vector<IngressRoute> delivered = delivered_tls(stack);
   for (const std::string& name : proxy_hosts(inv)) {
     const ObservedHost* h = observed.find_host(name);
     if (!h || !h->reachable) continue;
-    std::string config = caddy_config(proxy_routes(after, name), settings);
+    std::vector<std::string> certs = proxy_certificates(h->proxy_config, delivered);
+    std::string config = proxy_config(after, name, inv.ingress, certs);
     ing.proxies.push_back(proxy_change(stack.name, *h, inv.ingress, ing.before, after, config));
+    ing.proxies.back().certificates = std::move(certs);
   }
   plan.summary.proxies = ing.changes();
 }

@@ -23,6 +23,16 @@ std::vector<Upstream> observed_upstreams(const Observed& observed, const Invento
 Upstream planned_upstream(const Stack& stack, const Service& service, const Change& change,
                           const Inventory& inventory);
 
+// The configuration of the proxy on `host` (caddy_config): the routes of `upstreams` as that
+// host sees them, the `tls: files` certificates it holds, ACME when it is the ACME host.
+std::string proxy_config(const std::vector<Upstream>& upstreams, const std::string& host,
+                         const IngressSettings& settings,
+                         const std::vector<std::string>& certificates,
+                         const std::vector<std::string>& draining = {});
+
+// This stack's routes whose certificate files berth delivers to every proxy (`tls: files`).
+std::vector<IngressRoute> delivered_tls(const Stack& stack);
+
 // Fills plan.ingress and each new ingress replica's Change::ingress_ports: ports in
 // [kIngressPortBase, +kIngressPortCount) that nothing on the host publishes and no other new
 // replica there takes, the same for the same inputs (a hash of stack, service, slot and route

@@ -78,6 +78,7 @@ struct ProxyChange {
   std::string container_id;    // the proxy there now, for recreate
   bool reload = false;         // its configuration changes
   std::string running_config;  // what it runs now (ObservedHost::proxy_config); not printed
+  std::vector<std::string> certificates;  // `tls: files` digests it holds (proxy_certificates)
   // Replicas ("web-4") the proxy starts sending to, stops sending to, and switches to a new
   // container of (a replacement).
   std::vector<std::string> added, removed, switched;

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "engine/load/normalize.h"
+#include "engine/load/project_files.h"
+#include "engine/load/tls_files.h"
 
 namespace berth::load {
 namespace {
@@ -20,18 +22,55 @@ bool read_path(Context& c, const Node& n, const std::string& key, std::string& o
   return true;
 }
 
-// `tls: internal`: Caddy's own CA. Certificate files and ACME are not supported yet.
+// A certificate or key file of `tls: {cert, key}`: inside the project directory, as
+// delivered files are (docs/files.md), so the same commit elsewhere hashes the same.
+bool read_tls_path(Context& c, const Node& n, const std::string& key, std::string& out) {
+  const Node* v = n.find(key);
+  if (!v) {
+    fail(c, n.location, fmt::format("x-berth.ingress.tls has no {}", key),
+         "write `tls: {cert: FILE, key: FILE}` with PEM files of the project directory");
+    return false;
+  }
+  auto path = as_string(c, *v, key);
+  if (!path) return false;
+  auto relative = project_relative(*path);
+  if (!relative || path->empty() || (*path)[0] == '/') {
+    fail(c, v->location,
+         fmt::format("x-berth.ingress.tls.{} '{}' is not inside the project directory", key, *path),
+         "keep the file in the project directory and name it by a relative path");
+    return false;
+  }
+  out = *relative;
+  return true;
+}
+
+// `tls: internal` (Caddy's own CA), `tls: acme` (the inventory's ACME CA) or
+// `tls: {cert: FILE, key: FILE}` (the stack's own certificate, checked and hashed here).
 void read_tls(Context& c, const Node& n, IngressRoute& r) {
-  auto v = n.is_scalar() ? as_string(c, n, "tls") : std::nullopt;
-  if (!v || *v != "internal") {
-    fail(c, n.location, "x-berth.ingress.tls supports only `internal` in this version",
-         "write `tls: internal` (Caddy's own CA), or terminate TLS in front of berth's proxies "
-         "(certificate files and ACME: docs/ingress.md, Not done)");
+  if (r.host.empty()) {
+    fail(c, n.location, "x-berth.ingress.tls needs a host name",
+         "add `host:` to the route: HTTPS serves a certificate for that name");
     return;
   }
-  if (r.host.empty())
-    fail(c, n.location, "x-berth.ingress.tls needs a host name",
-         "add `host:` to the route: a certificate is issued for that name");
+  if (n.is_map()) {
+    check_keys(c, n, {{"cert", "key"}, {}}, "x-berth.ingress.tls");
+    if (!read_tls_path(c, n, "cert", r.tls_cert) || !read_tls_path(c, n, "key", r.tls_key)) return;
+    auto files = read_tls_files(r, c.project_dir);
+    if (!files.ok()) {
+      fail(c, n.location, files.error().message, files.error().hint);
+      return;
+    }
+    r.tls = "files";
+    r.tls_digest = files->digest;
+    return;
+  }
+  auto v = n.is_scalar() ? as_string(c, n, "tls") : std::nullopt;
+  if (!v || (*v != "internal" && *v != "acme")) {
+    fail(c, n.location, "x-berth.ingress.tls must be `internal`, `acme` or {cert: FILE, key: FILE}",
+         "internal: Caddy's own CA; acme: the inventory's ingress.acme CA; cert/key: PEM files "
+         "of the project directory (docs/ingress.md)");
+    return;
+  }
   r.tls = *v;
 }
 

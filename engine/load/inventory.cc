@@ -9,6 +9,7 @@
 #include "engine/load/fields.h"
 #include "engine/load/files.h"
 #include "engine/load/loader.h"
+#include "engine/load/normalize.h"
 #include "planner/address.h"
 
 namespace berth {
@@ -49,41 +50,6 @@ void check_duplicate_addresses(load::Context& c, const std::vector<Host>& hosts)
                            first.address, h.address),
                "keep one inventory name per engine: remove one of them or correct its address");
   }
-}
-
-std::optional<int> read_port(load::Context& c, const load::Node& n, const std::string& key) {
-  auto p = load::as_int(c, n, key);
-  if (!p) return std::nullopt;
-  if (*p < 1 || *p > 65535) {
-    load::fail(c, n.location, fmt::format("ingress.{} must be 1-65535, got {}", key, *p),
-               "use a port between 1 and 65535");
-    return std::nullopt;
-  }
-  return static_cast<int>(*p);
-}
-
-// Top-level `ingress:` (issue 10); hosts it names must be in the inventory.
-void read_ingress_settings(load::Context& c, const load::Node& n, Inventory& inv) {
-  IngressSettings& s = inv.ingress;
-  s.location = n.location;
-  if (!load::check_map(c, n, "ingress")) return;
-  load::check_keys(c, n, {{"image", "http_port", "https_port", "hosts"}, {}}, "ingress");
-  if (const load::Node* v = n.find("image"))
-    s.image = load::as_string(c, *v, "image").value_or(s.image);
-  if (const load::Node* v = n.find("http_port"))
-    s.http_port = read_port(c, *v, "http_port").value_or(s.http_port);
-  if (const load::Node* v = n.find("https_port"))
-    s.https_port = read_port(c, *v, "https_port").value_or(s.https_port);
-  const load::Node* hosts = n.find("hosts");
-  if (!hosts) return;
-  s.hosts = load::as_list(c, *hosts, "hosts");
-  for (const std::string& name : s.hosts)
-    if (std::none_of(inv.hosts.begin(), inv.hosts.end(),
-                     [&](const Host& h) { return h.name == name; }))
-      load::fail(
-          c, hosts->location,
-          fmt::format("ingress.hosts names '{}', which is not a host of the inventory", name),
-          "list only names under `hosts:`");
 }
 
 }  // namespace
@@ -162,7 +128,8 @@ Inventory load_inventory(const std::string& path, Diagnostics& diag) {
   }
   if (inv.hosts.empty()) load::fail(c, hosts.location, "the inventory lists no hosts");
   check_duplicate_addresses(c, inv.hosts);
-  if (const load::Node* ing = top.find("ingress")) read_ingress_settings(c, *ing, inv);
+  if (const load::Node* ing = top.find("ingress"))
+    load::read_ingress_settings(c, *ing, inv, std::filesystem::path(path).parent_path().string());
   std::sort(inv.hosts.begin(), inv.hosts.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return inv;
 }

@@ -26,9 +26,14 @@ class FileDefinitions {
   std::map<std::string, std::optional<FileSpec>> cache_;  // "kind/name"
 };
 
+// The inventory's top-level `ingress:` (inventory_ingress.cc); relative files it names
+// (acme.ca_root) are read from inventory_dir.
+void read_ingress_settings(Context& c, const Node& n, Inventory& inv,
+                           const std::string& inventory_dir);
+
 // One service. `top` gives the declared networks/volumes to check against.
-Service normalize_service(Context& c, const std::string& name, const Node& node,
-                          const Node& top, FileDefinitions& definitions);
+Service normalize_service(Context& c, const std::string& name, const Node& node, const Node& top,
+                          FileDefinitions& definitions);
 // Pieces of a service (service_keys.cc).
 void read_build(Context& c, const Node& n, Service& s);
 void read_flags(Context& c, const Node& svc, ContainerSpec& spec);
