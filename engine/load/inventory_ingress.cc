@@ -60,12 +60,18 @@ void read_acme(Context& c, const Node& n, Inventory& inv, const std::string& inv
     a.ca_root = as_string(c, *v, "ca_root").value_or("");
     std::filesystem::path path(a.ca_root);
     if (path.is_relative()) path = std::filesystem::path(inventory_dir) / path;
-    if (auto pem = read_input_file(path.string(), "ACME CA root", c.diag)) {
+    auto pem = read_input_file(path.string(), "ACME CA root", c.diag);
+    if (!pem) {
+      // Where it was named, with what went wrong reading it.
+      Error& e = c.diag.errors.back();
+      e.message = fmt::format("ingress.acme.ca_root: {}: {}", path.string(), e.message);
+      e.location = v->location;
+    } else if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      fail(c, v->location,
+           fmt::format("ingress.acme.ca_root '{}' holds no PEM certificate", a.ca_root),
+           "give the private CA's root certificate in PEM");
+    } else {
       a.ca_root_pem = *pem;
-      if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-        fail(c, v->location,
-             fmt::format("ingress.acme.ca_root '{}' holds no PEM certificate", a.ca_root),
-             "give the private CA's root certificate in PEM");
     }
   }
 }
