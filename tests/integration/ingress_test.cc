@@ -366,5 +366,68 @@ TEST_F(Ingress, TlsInternalAnswersHttpsWithCaddysOwnRoot) {
   EXPECT_NE(untrusted.exit_code, 0);
 }
 
+// A test CA and a certificate for app.test it signed, into d/tls/app.crt and d/tls/app.key;
+// the CA's root into d/<ca>.crt. openssl, as an operator would make them.
+void make_certificate(const std::string& d, const std::string& ca) {
+  std::filesystem::create_directories(d + "/tls");
+  write_file(d + "/san.ext", "subjectAltName=DNS:app.test\n");
+  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  CommandResult r = run(
+      {"bash", "-c",
+       "set -e; cd '" + d + "'; openssl req -x509 " + ec + " -keyout " + ca + ".key -out " + ca +
+           ".crt -days 2 -subj /CN=" + ca + " 2>/dev/null; openssl req " + ec +
+           " -keyout tls/app.key -out app.csr -subj /CN=app.test 2>/dev/null; openssl x509 -req "
+           "-in app.csr -CA " + ca + ".crt -CAkey " + ca + ".key -CAcreateserial -days 2 "
+           "-extfile san.ext -out tls/app.crt 2>/dev/null"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(Ingress, TlsFilesServeTheStacksCertificateOnEveryProxyAndRotate) {
+  std::string d = stack_dir("shop");
+  make_certificate(d, "ca1");
+  const std::string route =
+      "{host: app.test, port: 8080, health: /up, tls: {cert: tls/app.crt, key: tls/app.key}}";
+  CommandResult r = deploy(d, stack("shop", "v1", route));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto https = [&](const LabHost& h, const std::string& ca) {
+    return run({"curl", "-s", "-m", "10", "--cacert", d + "/" + ca + ".crt", "--resolve",
+                "app.test:443:" + h.ip, "https://app.test/"});
+  };
+  for (const LabHost& h : lab_->hosts) {
+    CommandResult got;
+    ASSERT_TRUE(wait_until([&] { return (got = https(h, "ca1")).exit_code == 0; }, 20))
+        << h.name << ": " << got.out << got.err;
+    EXPECT_EQ(got.out.rfind("v1 ", 0), 0u) << got.out;
+    // The key reached the proxy's data volume readable by its owner only.
+    CommandResult mode = docker_on(h, {"exec", "berth-ingress", "sh", "-c",
+                                       "stat -c %a /data/berth/tls/*.key"});
+    EXPECT_EQ(mode.out, "600\n") << h.name << mode.err;
+  }
+  // The private key is nowhere in berth's output, the plan or the replicas' labels.
+  std::string key = slurp(d + "/tls/app.key");
+  std::string key_line = key.substr(key.find('\n') + 1, 40);
+  CommandResult plan = berth(d, {"plan", "--json"});
+  EXPECT_EQ((r.out + r.err + plan.out).find(key_line), std::string::npos);
+  for (const LabHost& h : lab_->hosts) {
+    std::string ids = docker_on(h, {"ps", "-q", "--filter", "label=io.berth.stack=shop"}).out;
+    std::vector<std::string> args = {"inspect"};
+    for (std::istringstream in(ids); in >> ids;) args.push_back(ids);
+    ASSERT_GT(args.size(), 1u) << h.name;
+    CommandResult inspect = docker_on(h, args);
+    EXPECT_THAT(inspect.out, HasSubstr("io.berth.ingress"));  // the label is there, its key not
+    EXPECT_EQ(inspect.out.find(key_line), std::string::npos) << h.name;
+  }
+  // A certificate from another CA: the replicas roll, every proxy serves the new one.
+  make_certificate(d, "ca2");
+  r = berth(d, {"apply", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const LabHost& h : lab_->hosts) {
+    CommandResult got;
+    ASSERT_TRUE(wait_until([&] { return (got = https(h, "ca2")).exit_code == 0; }, 20))
+        << h.name << ": " << got.out << got.err;
+    EXPECT_NE(https(h, "ca1").exit_code, 0) << h.name << ": still the old certificate";
+  }
+}
+
 }  // namespace
 }  // namespace berth::testing
