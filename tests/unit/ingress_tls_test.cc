@@ -91,8 +91,7 @@ TEST(IngressTlsLoad, MistakesNameWhatAndWhere) {
        "compose.yaml:5:48"},
       {"{cert: tls/app.test.crt, key: tls/app.test.key, ca: x}", "unknown key 'ca'",
        "compose.yaml:5:96"},
-      {"letsencrypt", "must be `internal`, `acme` or {cert: FILE, key: FILE}",
-       "compose.yaml:5:48"},
+      {"letsencrypt", "must be `internal`, `acme` or {cert: FILE, key: FILE}", "compose.yaml:5:48"},
   };
   for (const BadTls& k : cases) {
     Project p;
@@ -129,11 +128,10 @@ const char* kTwoHosts =
 
 TEST(IngressTlsInventory, AcmeSettings) {
   Diagnostics diag;
-  Inventory inv = load_inv(
-      std::string("ingress:\n  acme: {email: ops@example.com, host: h2, ca: "
-                  "'https://ca.test/dir', ca_root: tls/app.test.crt}\n") +
-          kTwoHosts,
-      diag);
+  Inventory inv = load_inv(std::string("ingress:\n  acme: {email: ops@example.com, host: h2, ca: "
+                                       "'https://ca.test/dir', ca_root: tls/app.test.crt}\n") +
+                               kTwoHosts,
+                           diag);
   ASSERT_TRUE(diag.ok()) << diag.errors[0].str();
   EXPECT_EQ(inv.ingress.acme.host, "h2");
   EXPECT_EQ(inv.ingress.acme.email, "ops@example.com");
