@@ -98,6 +98,21 @@ std::string summary(const json& p) {
   return s;
 }
 
+// The root of Caddy's own CA in `container` on `h`, once Caddy has made it, saved to `path`.
+bool save_caddy_root(const LabHost& h, const std::string& container, const std::string& path) {
+  std::string root;
+  bool made = wait_until(
+      [&] {
+        root =
+            docker_on(h, {"exec", container, "cat", "/data/caddy/pki/authorities/local/root.crt"})
+                .out;
+        return root.find("BEGIN CERTIFICATE") != std::string::npos;
+      },
+      20);
+  write_file(path, root);
+  return made;
+}
+
 class Ingress : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -340,16 +355,7 @@ TEST_F(Ingress, TlsInternalAnswersHttpsWithCaddysOwnRoot) {
       deploy(d, stack("shop", "v1", "{host: app.test, port: 8080, health: /up, tls: internal}"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const LabHost& h1 = lab_->hosts[0];
-  std::string root;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        root = docker_on(h1, {"exec", "berth-ingress", "cat",
-                              "/data/caddy/pki/authorities/local/root.crt"})
-                   .out;
-        return root.find("BEGIN CERTIFICATE") != std::string::npos;
-      },
-      20));
-  write_file(dir_ + "/root.crt", root);
+  ASSERT_TRUE(save_caddy_root(h1, "berth-ingress", dir_ + "/root.crt"));
   CommandResult got;
   ASSERT_TRUE(wait_until(
       [&] {
@@ -454,16 +460,7 @@ std::string start_acme_ca(const LabHost& ca, const LabHost& target, const std::s
       docker_on(ca, {"cp", dir + "/ca.json", "berth-test-acme-ca:/etc/berth/ca.json"}).exit_code,
       0);
   EXPECT_EQ(docker_on(ca, {"start", "berth-test-acme-ca"}).exit_code, 0);
-  std::string root;
-  EXPECT_TRUE(wait_until(
-      [&] {
-        root = docker_on(ca, {"exec", "berth-test-acme-ca", "cat",
-                              "/data/caddy/pki/authorities/local/root.crt"})
-                   .out;
-        return root.find("BEGIN CERTIFICATE") != std::string::npos;
-      },
-      20));
-  write_file(dir + "/acme-root.pem", root);
+  EXPECT_TRUE(save_caddy_root(ca, "berth-test-acme-ca", dir + "/acme-root.pem"));
   return "https://" + ca.ip + ":9443/acme/local/directory";
 }
 
