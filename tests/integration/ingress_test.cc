@@ -231,6 +231,33 @@ TEST_F(Ingress, StartFirstRolloutAndRollbackDropNoRequest) {
   }
 }
 
+// Scale-down and removal take a replica off every proxy, then wait for its requests in flight
+// (slow ones among them) before it stops: nothing fails, and what stays keeps answering.
+TEST_F(Ingress, ScaleDownDrainsTheRemovedReplicasAndDropsNoRequest) {
+  std::string d = stack_dir("shop");
+  ASSERT_EQ(deploy(d, stack("shop", "v1", kRoute)).exit_code, 0);
+  std::string one = stack("shop", "v1", kRoute);
+  one.replace(one.find("replicas: 3"), 11, "replicas: 1");
+  Probe probe(*lab_, dir_, 6);
+  ASSERT_TRUE(probe.ready());
+  CommandResult r = deploy(d, one);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, HasSubstr("drained"));
+  json p = probe.stop();
+  EXPECT_EQ(p["failed"], 0) << summary(p);
+  EXPECT_EQ(p["status_5xx"], 0) << summary(p);
+  EXPECT_GT(p["total"].get<int>(), 50) << summary(p);
+  // One replica is left, and every proxy sends to it.
+  std::set<std::string> names;
+  for (const LabHost& h : lab_->hosts)
+    for (int k = 0; k < 3; ++k) {
+      std::string got = get(h);
+      ASSERT_EQ(got.rfind("v1 ", 0), 0u) << h.name << ": " << got;
+      names.insert(got.substr(3, got.size() - 7));
+    }
+  EXPECT_EQ(names.size(), 1u);
+}
+
 // The zero above means something only if the same probe sees what a careless switch drops.
 TEST_F(Ingress, NegativeControlsDropRequests) {
   std::string d = stack_dir("shop");
