@@ -114,6 +114,13 @@ std::string tls_certificate_file(const std::string& digest);
 std::string tls_key_file(const std::string& digest);
 std::string acme_root_file(const std::string& pem);
 
+// The path a service's HTTP health check asks of its own container on `port`: the first URL
+// in `test` (a CMD or CMD-SHELL healthcheck) on localhost, 127.0.0.1, [::1] or 0.0.0.0 with
+// that port (80 when none is written), such as "/up" for `wget -qO- http://localhost:8080/up`;
+// "/" for a URL without a path; "" when there is none, or it has a query. A route without
+// `health:` has its proxies check that path: its default is the service's own check.
+std::string health_path_of(const std::vector<std::string>& test, int port);
+
 // The routes as canonical JSON text, without host ports or drain (they change nothing in a
 // container): what the spec hash covers.
 std::string ingress_routes_text(const std::vector<IngressRoute>& routes);

@@ -43,6 +43,37 @@ IngressRoute route_from(const json& j) {
 
 }  // namespace
 
+std::string health_path_of(const std::vector<std::string>& test, int port) {
+  if (test.empty() || (test[0] != "CMD" && test[0] != "CMD-SHELL")) return "";
+  std::string text;
+  for (size_t k = 1; k < test.size(); ++k) text += test[k] + " ";
+  const std::string scheme = "http://";
+  for (size_t at = text.find(scheme); at != std::string::npos; at = text.find(scheme, at + 1)) {
+    const size_t start = at + scheme.size();
+    const size_t end = text.find_first_of(" \t'\";|&)", start);
+    const std::string url = text.substr(start, end - start);
+    const size_t slash = url.find('/');
+    std::string authority = url.substr(0, slash),
+                path = slash == std::string::npos ? "/" : url.substr(slash);
+    int url_port = 80;
+    if (const size_t colon = authority.rfind(':');
+        colon != std::string::npos && authority.back() != ']') {
+      std::string digits = authority.substr(colon + 1);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+          digits.size() > 5)
+        continue;
+      url_port = std::stoi(digits);
+      authority = authority.substr(0, colon);
+    }
+    const bool own = authority == "localhost" || authority == "127.0.0.1" || authority == "[::1]" ||
+                     authority == "0.0.0.0";
+    if (!own || url_port != port) continue;
+    if (path.find_first_of("?#*") != std::string::npos) return "";
+    return path;
+  }
+  return "";
+}
+
 std::string Upstream::key() const {
   return fmt::format("{}:{}", host, bindings.empty() ? 0 : bindings.front().host_port);
 }

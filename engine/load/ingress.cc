@@ -114,6 +114,11 @@ void read_service_extension(Context& c, const Node& svc, Service& s) {
     for (const Node& r : in->items) read_route(c, r, s);
   else
     read_route(c, *in, s);
+  // `health` defaults to the service's own check, when that check asks the route's port.
+  const auto& check = s.spec.healthcheck;
+  if (check && !check->disable)
+    for (IngressRoute& r : s.ingress)
+      if (r.health.empty()) r.health = health_path_of(check->test, r.port);
 }
 
 }  // namespace berth::load

@@ -70,6 +70,48 @@ TEST(IngressLoad, MapAndListForms) {
   EXPECT_TRUE(l.diag.warnings.empty());
 }
 
+TEST(IngressLoad, HealthDefaultsToTheServicesOwnHttpCheckOnTheRoutesPort) {
+  auto l = load_text(R"(services:
+  web:
+    image: x
+    healthcheck: {test: ["CMD", "wget", "-qO-", "http://localhost:8080/up"]}
+    x-berth:
+      ingress: [{port: 8080}, {port: 9000, host: b.test}, {port: 8080, host: c.test, health: /ok}]
+  shell:
+    image: x
+    healthcheck: {test: "curl -fsS http://127.0.0.1/healthz || exit 1"}
+    x-berth: {ingress: {port: 80}}
+  off:
+    image: x
+    healthcheck: {test: ["CMD", "wget", "-qO-", "http://localhost:8080/up"], disable: true}
+    x-berth: {ingress: {port: 8080}}
+)");
+  ASSERT_TRUE(l.diag.ok()) << l.diag.errors[0].str();
+  const auto& web = service(l, "web").ingress;
+  EXPECT_EQ(web[0].health, "/up");
+  EXPECT_EQ(web[1].health, "");     // the check asks another port
+  EXPECT_EQ(web[2].health, "/ok");  // written: kept
+  EXPECT_EQ(service(l, "shell").ingress[0].health, "/healthz");
+  EXPECT_EQ(service(l, "off").ingress[0].health, "");
+}
+
+TEST(IngressHealth, PathOfAnHttpCheck) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(health_path_of({"CMD", "curl", "-f", "http://localhost:3000/api/up"}, 3000), "/api/up");
+  EXPECT_EQ(health_path_of({"CMD", "curl", "-f", "http://localhost"}, 80), "/");
+  EXPECT_EQ(health_path_of({"CMD-SHELL", "wget -q 'http://[::1]:81/h' && true"}, 81), "/h");
+  EXPECT_EQ(health_path_of({"CMD-SHELL", "curl http://0.0.0.0:81/h;exit 0"}, 81), "/h");
+  EXPECT_EQ(health_path_of({"CMD", "curl", "http://db:5432/"}, 5432), "");  // not its own
+  EXPECT_EQ(health_path_of({"CMD", "curl", "http://localhost:8080/up?full=1"}, 8080), "");
+  EXPECT_EQ(health_path_of({"CMD", "pg_isready"}, 5432), "");
+  EXPECT_EQ(health_path_of(V{"NONE"}, 80), "");
+  EXPECT_EQ(health_path_of(V{}, 80), "");
+  // The first URL on the route's port wins, after one on another port.
+  EXPECT_EQ(
+      health_path_of({"CMD-SHELL", "curl http://localhost:9/a && curl http://localhost:8/b"}, 8),
+      "/b");
+}
+
 struct BadCase {
   const char* ingress;
   const char* message;
