@@ -45,10 +45,12 @@ int apply_saved(const StackOptions& stack, const ApplyFlags& f) {
   auto fleet = open_fleet(saved->inventory, FleetMode::kLive, provider);
   if (!fleet.ok()) return report_error(fleet.error());
   auto lock =
-      StackLock::acquire(saved->stack.name, *fleet, {stack.parallel, f.skip_unreachable, false, 0});
+      StackLock::acquire(saved->stack.name, *fleet, run_lock_options(stack, f.skip_unreachable));
   if (!lock.ok()) return report_error(lock.error());
   // Checked under the lock: nothing can change between this look and the apply.
-  Observed observed = observe(saved->stack.name, *fleet, stack.parallel);
+  Observed observed;
+  if (Status st = observe_locked(**lock, saved->stack, *fleet, stack.parallel, observed); !st.ok())
+    return report_error(st.error());
   if (observed_fingerprint(observed) != saved->plan.fingerprint) {
     return report_error(Error{ErrorKind::kStalePlan,
                               {f.plan_file, 0, 0},
@@ -73,7 +75,7 @@ int run_apply(const StackOptions& stack, const ApplyFlags& f) {
   if (!f.strategy.empty()) request.strategy = parse_strategy(f.strategy);
   auto planned = open_reported(request);
   if (!planned.ok()) return report_error(planned.error());
-  auto lock = lock_and_observe(*planned, {stack.parallel, f.skip_unreachable, false, 0});
+  auto lock = lock_and_observe(*planned, run_lock_options(stack, f.skip_unreachable));
   if (!lock.ok()) return report_error(lock.error());
   plan_observed(*planned);
   const Plan& plan = planned->plan;

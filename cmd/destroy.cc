@@ -22,7 +22,7 @@ int run_destroy(const StackOptions& stack, const DestroyFlags& f) {
   auto opened = open_reported(plan_request(stack));
   if (!opened.ok()) return report_error(opened.error());
   Planned& p = *opened;
-  auto lock = lock_and_observe(p, {stack.parallel, f.skip_unreachable, false, 0});
+  auto lock = lock_and_observe(p, run_lock_options(stack, f.skip_unreachable));
   if (!lock.ok()) return report_error(lock.error());
   p.plan = destroy_plan(p.stack, p.observed, p.fleet.inventory, f.volumes);
   if (!f.json) render_plan(std::cout, p.plan, p.observed);

@@ -10,7 +10,9 @@ Strategy parse_strategy(const std::string& name) {
   return name == "spread" ? Strategy::kSpread : Strategy::kBinpack;
 }
 
-nlohmann::json plan_document(const Planned& planned) { return plan_to_json(planned.plan); }
+nlohmann::json plan_document(const Planned& planned) {
+  return plan_to_json(planned.plan);
+}
 
 int refuse_plan(const Plan& plan, const PlanChecks& checks) {
   int code = 0;
@@ -45,11 +47,13 @@ int refuse_plan(const Plan& plan, const PlanChecks& checks) {
 
 int need_terminal(bool yes, const char* command) {
   if (yes || stdin_is_tty()) return 0;
-  return report_error(Error{ErrorKind::kUsage, {}, "", "",
-                            fmt::format("{} needs confirmation and there is no terminal to ask on",
-                                        command),
-                            fmt::format("review with `berth plan`, then run `berth {} --yes`",
-                                        command)});
+  return report_error(
+      Error{ErrorKind::kUsage,
+            {},
+            "",
+            "",
+            fmt::format("{} needs confirmation and there is no terminal to ask on", command),
+            fmt::format("review with `berth plan`, then run `berth {} --yes`", command)});
 }
 
 bool confirmed(bool yes, const Plan& plan, const char* question) {
@@ -87,6 +91,12 @@ int apply_exit_code(const ApplyReport& report) {
   if (report.wait_timed_out) return 8;
   if (report.ok()) return 0;
   return report.changes_done() > 0 ? 3 : 1;
+}
+
+LockOptions run_lock_options(const StackOptions& stack, bool skip_unreachable) {
+  LockOptions o{stack.parallel, skip_unreachable, false, 0};
+  o.on_wait = [](const std::string& what) { std::cerr << "berth: " << what << "\n"; };
+  return o;
 }
 
 }  // namespace berth::cli

@@ -28,6 +28,10 @@ int need_terminal(bool yes, const char* command);
 // away from their volumes says so just before the question.
 bool confirmed(bool yes, const Plan& plan, const char* question);
 
+// The lock of a run that changes hosts: --parallel, --skip-unreachable, and a line on stderr
+// when it has to wait for the ingress proxies' lock.
+LockOptions run_lock_options(const StackOptions& stack, bool skip_unreachable);
+
 // Folds the lock's notes and release error into the report.
 void finish_report(StackLock& lock, ApplyReport& report);
 // Adds unreachable hosts to an apply report as failed hosts.

@@ -26,7 +26,7 @@ int run_rollback(const StackOptions& stack, const RollbackFlags& f) {
   if (int code = need_terminal(f.yes, "rollback"); code != 0) return code;
   auto planned = open_reported(plan_request(stack));
   if (!planned.ok()) return report_error(planned.error());
-  auto lock = lock_and_observe(*planned, {stack.parallel, f.skip_unreachable, false, 0});
+  auto lock = lock_and_observe(*planned, run_lock_options(stack, f.skip_unreachable));
   if (!lock.ok()) return report_error(lock.error());
   auto previous = rolled_back_stack(planned->stack, planned->observed, f.services);
   if (!previous.ok()) return report_error(previous.error());

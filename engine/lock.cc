@@ -202,6 +202,9 @@ Status StackLock::release() {
   }
   cv_.notify_all();
   if (renewer_.joinable()) renewer_.join();
+  // The proxies' lock first: it was taken last.
+  Status shared = ingress_ ? ingress_->release() : ok_status();
+  ingress_.reset();
   std::vector<Error> errors;
   std::mutex mu;
   Status all = parallel_for(held_.size(), options_.max_parallel, [&](size_t k) {
@@ -218,7 +221,7 @@ Status StackLock::release() {
   });
   held_.clear();
   if (!all.ok()) return all.error();
-  if (errors.empty()) return ok_status();
+  if (errors.empty()) return shared;
   Error e = errors.front();
   e.message =
       fmt::format("could not release the lock of stack {} on {}: {}", stack_, e.host, e.message);

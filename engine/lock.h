@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,7 +35,17 @@ struct LockOptions {
   bool skip_unreachable = false;
   bool force = false;   // take a live lock too (`berth unlock --force`)
   int ttl_seconds = 0;  // 0 = 60, or BERTH_LOCK_TTL when set
+  // hold_ingress(): how long to wait while another live run holds the proxies' lock, and what
+  // to tell the user once when it has to wait (nullptr: nothing).
+  int ingress_wait_seconds = 900;
+  std::function<void(const std::string&)> on_wait = nullptr;
 };
+
+// The lock of the ingress proxies (docs/ingress.md, Several stacks): a lock like a stack's, on
+// the same hosts, under a name no Compose project can have. The proxies serve every stack and
+// each load renders all of them from what its run observed, so two runs loading them at once
+// would each undo the other's newest replicas.
+inline constexpr const char* kIngressLockName = "_ingress";
 
 class StackLock {
  public:
@@ -50,6 +61,12 @@ class StackLock {
   // Removes the lock from every host it holds; an error names each host where that failed
   // (the lease then expires by itself after ttl).
   Status release();
+  // Takes the ingress proxies' lock too (kIngressLockName), after this stack's, waiting while a
+  // live run holds it (options.ingress_wait_seconds, then kLock naming the holder). Held and
+  // renewed until this lock is released. Observe after it: what the proxies serve may have
+  // changed while waiting.
+  Status hold_ingress();
+  bool holds_ingress() const { return ingress_ != nullptr; }
   const std::vector<std::string>& notes() const { return notes_; }  // "took over a stale lock..."
   // Hosts left out because they could not be reached (only with skip_unreachable).
   const std::map<size_t, Error>& unreachable() const { return unreachable_; }
@@ -67,6 +84,7 @@ class StackLock {
   std::map<std::string, std::string> labels_;  // ours
   std::string id_;                             // labels_'s io.berth.lock.id
   std::vector<size_t> held_;
+  std::unique_ptr<StackLock> ingress_;
   std::map<size_t, Error> unreachable_;
   std::vector<std::string> notes_;
   std::mutex mu_;

@@ -91,10 +91,43 @@ Result<Planned> make_planned(const PlanRequest& request, Diagnostics& diag) {
   return planned;
 }
 
+namespace {
+
+bool has_routes(const Stack& stack) {
+  for (const Service& s : stack.services)
+    if (!s.ingress.empty()) return true;
+  return false;
+}
+
+bool runs_proxy(const Observed& observed) {
+  for (const ObservedHost& h : observed.hosts)
+    for (const ObservedContainer& c : h.containers)
+      if (c.name == kProxyContainer) return true;
+  return false;
+}
+
+}  // namespace
+
+Status observe_locked(StackLock& lock, const Stack& stack, Fleet& fleet, int max_parallel,
+                      Observed& observed) {
+  const bool declared = has_routes(stack) || fleet.inventory.ingress.location.known();
+  if (declared)
+    if (Status st = lock.hold_ingress(); !st.ok()) return st;
+  observed = observe(stack.name, fleet, max_parallel);
+  // Proxies of other stacks: this run renders them too, so it holds their lock and looks again.
+  if (!lock.holds_ingress() && runs_proxy(observed)) {
+    if (Status st = lock.hold_ingress(); !st.ok()) return st;
+    observed = observe(stack.name, fleet, max_parallel);
+  }
+  return ok_status();
+}
+
 Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOptions& options) {
   auto lock = StackLock::acquire(p.stack.name, p.fleet, options);
   if (!lock.ok()) return lock.error();
-  p.observed = observe(p.stack.name, p.fleet, options.max_parallel);
+  if (Status st = observe_locked(**lock, p.stack, p.fleet, options.max_parallel, p.observed);
+      !st.ok())
+    return st.error();
   return lock;
 }
 

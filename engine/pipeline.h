@@ -51,7 +51,14 @@ void plan_observed(Planned& p);
 // Lock, then look: what every command that changes hosts does first (apply, destroy, unlock,
 // sync). Takes the stack's lock on every host (engine/lock.h), then observes into p.observed
 // under it. The lock is held until the returned object is released or destroyed.
+// When the run may load the ingress proxies (the stack has routes, the inventory an `ingress:`
+// section, or a proxy runs on the fleet), the proxies' lock is taken too (StackLock::
+// hold_ingress), before the observation the plan is made from.
 Result<std::unique_ptr<StackLock>> lock_and_observe(Planned& p, const LockOptions& options);
+
+// The observing half of it, under a held `lock` (a saved plan's apply locks by itself).
+Status observe_locked(StackLock& lock, const Stack& stack, Fleet& fleet, int max_parallel,
+                      Observed& observed);
 
 // A plan that removes everything the stack owns (containers, networks; volumes too when
 // `volumes`), computed from what was observed.

@@ -376,6 +376,41 @@ TEST_F(Ingress, TwoStacksShareTheProxiesAndAClaimedRouteIsAPlanError) {
   EXPECT_EQ(get(lab_->hosts[1]).rfind("v1 ", 0), 0u);
 }
 
+// Two stacks applied at the same moment: the second waits for the proxies' lock and plans
+// from what the first left, so every proxy ends up serving both. Without the lock the first
+// run's last load, rendered from what it saw before the second began, takes blog.test away.
+TEST_F(Ingress, TwoStacksAppliedAtOnceTakeTurnsOnTheProxiesAndBothAreServed) {
+  std::string shop = stack_dir("shop"), blog = stack_dir("blog");
+  ASSERT_EQ(deploy(shop, stack("shop", "v1", kRoute)).exit_code, 0);
+  write_file(shop + "/compose.yaml",
+             stack("shop", "v2", kRoute, "{parallelism: 1, order: start-first, monitor: 3s}"));
+  CommandResult slow;
+  std::thread rollout([&] { slow = berth(shop, {"apply", "--yes"}); });
+  // Once shop's rollout is under way (an old replica parked beside its new one), blog applies.
+  auto names = [&] {
+    std::string all;
+    for (const LabHost& h : lab_->hosts)
+      all += docker_on(h, {"ps", "-a", "--format", "{{.Names}}"}).out;
+    return all;
+  };
+  bool rolling = wait_until([&] { return names().find("berth-old") != std::string::npos; }, 60);
+  std::string volumes = docker_on(lab_->hosts[0], {"volume", "ls", "-q"}).out;
+  EXPECT_THAT(volumes, HasSubstr("berth-lock-_ingress"));  // shop's run holds the proxies
+  CommandResult b = deploy(blog, stack("blog", "b1", "{host: blog.test, port: 8080, health: /up}"));
+  rollout.join();
+  ASSERT_TRUE(rolling);
+  ASSERT_EQ(slow.exit_code, 0) << slow.out << slow.err;
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  EXPECT_THAT(b.err, HasSubstr("the ingress proxies are being changed by another run; waiting"));
+  for (const LabHost& h : lab_->hosts) {
+    EXPECT_EQ(get(h).rfind("v2 ", 0), 0u) << h.name;
+    EXPECT_EQ(get(h, "blog.test").rfind("b1 ", 0), 0u) << h.name;
+  }
+  // Both runs let go of it.
+  EXPECT_EQ(docker_on(lab_->hosts[0], {"volume", "ls", "-q"}).out.find("berth-lock-_ingress"),
+            std::string::npos);
+}
+
 TEST_F(Ingress, TlsInternalAnswersHttpsWithCaddysOwnRoot) {
   std::string d = stack_dir("shop");
   CommandResult r =
