@@ -19,7 +19,9 @@ Error FakeProvider::unreachable() const {
   return Error{ErrorKind::kHost, {}, host_, "", "cannot connect (fake host is down)", ""};
 }
 
-void FakeProvider::record(const std::string& call) { calls.push_back(call); }
+void FakeProvider::record(const std::string& call) {
+  calls.push_back(call);
+}
 
 ObservedContainer* FakeProvider::find(const std::string& key) {
   if (auto it = containers.find(key); it != containers.end()) return &it->second;
@@ -83,10 +85,11 @@ Status FakeProvider::start_container(const std::string& id) {
   if (!c) return Error{ErrorKind::kHost, {}, host_, "", "no such container", ""};
   record("start " + c->name);
   c->state = "running";
-  c->health = c->image == unhealthy_image && (unhealthy_names.empty() || unhealthy_names.count(c->name))
-                  ? "unhealthy"
-              : c->image == starting_image ? "starting"
-                                           : "";
+  c->health =
+      c->image == unhealthy_image && (unhealthy_names.empty() || unhealthy_names.count(c->name))
+          ? "unhealthy"
+      : c->image == starting_image ? "starting"
+                                   : "";
   return ok_status();
 }
 
@@ -129,6 +132,7 @@ Status FakeProvider::put_archive(const std::string& id, const std::string& dir,
     return Error{ErrorKind::kHost, {}, host_, "", "put_archive into a started container", ""};
   record("put_archive " + c->name + " " + dir);
   archives[c->name] = tar;
+  archives_in[c->name + " " + dir] = tar;
   return ok_status();
 }
 

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,17 +18,19 @@ class FakeProvider : public Provider {
   explicit FakeProvider(std::string host, Resources capacity = {4 * kNanoCpusPerCpu, 8LL << 30, 0})
       : host_(std::move(host)), capacity_(capacity) {}
 
-  bool down = false;                  // every call fails like an unreachable host
-  std::string fail_create_of;         // container name whose create fails
-  std::string unhealthy_image;        // containers of this image report "unhealthy"
-  std::string starting_image;         // containers of this image stay "starting"
-  std::set<std::string> unhealthy_names;  // containers of these names (and unhealthy_image) report "unhealthy"
-  std::vector<std::string> calls;     // "create demo-web-1", "start demo-web-1", ...
+  bool down = false;            // every call fails like an unreachable host
+  std::string fail_create_of;   // container name whose create fails
+  std::string unhealthy_image;  // containers of this image report "unhealthy"
+  std::string starting_image;   // containers of this image stay "starting"
+  std::set<std::string>
+      unhealthy_names;  // containers of these names (and unhealthy_image) report "unhealthy"
+  std::vector<std::string> calls;  // "create demo-web-1", "start demo-web-1", ...
   std::map<std::string, ObservedContainer> containers;  // by id
   std::map<std::string, ObservedNetwork> networks;      // by name
   std::map<std::string, ObservedVolume> volumes;        // by name
   std::vector<std::string> images{"busybox"};
-  std::map<std::string, std::string> archives;  // container name -> the last tar put into it
+  std::map<std::string, std::string> archives;     // container name -> the last tar put into it
+  std::map<std::string, std::string> archives_in;  // "NAME DIR" -> the last tar put there
 
   const std::string& host() const override { return host_; }
   Result<EngineInfo> info() override;
