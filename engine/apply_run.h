@@ -61,6 +61,13 @@ void prepare_proxies(ApplyRun& run);
 // create that failed failed its host). Their health checks keep requests off one not ready yet.
 void route_created(ApplyRun& run, const Service& s, const std::vector<const Change*>& direct);
 
+// The plan's networks and volumes created on `hosts` (fleet indexes), and the images of the
+// services about to start there pulled or built; after the replicas, the networks and volumes
+// the plan removes (engine/apply_infra.cc). A failure fails its host.
+void create_infra(ApplyRun& run, const std::vector<size_t>& hosts);
+void prepare_images(ApplyRun& run, const std::vector<size_t>& hosts);
+void remove_unused_infra(ApplyRun& run);
+
 // Pieces shared by the steps (engine/apply_steps.cc).
 Error with_context(Error e, const std::string& host, const std::string& service);
 Nanos stop_timeout(const Service* s);
