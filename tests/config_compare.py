@@ -26,6 +26,7 @@ PROFILE_RUNS = [("tests/compose_corpus/profiles", ["debug"])]
 # Paths only berth prints, and why.
 ONLY_BERTH = [
     (r"^x-berth\.strategy$", "berth's own setting, under x-berth"),
+    (r"^services\.[^.]+\.x-berth\.", "berth's own service settings (ingress), normalized"),
     (r"^services\.[^.]+\.volumes\.\d+\.bind\.create_host_path$",
      "berth prints v2's short-syntax normalization for every bind, long syntax too"),
     (r"^services\.[^.]+\.volumes\.\d+\.volume$",

@@ -212,6 +212,25 @@ Doc duration_value(Nanos nanos) {
   return load::format_duration(nanos);
 }
 
+// x-berth.ingress as the loader understood it: each route in full, its defaults written out
+// (path, drain, a health path taken from the service's check), certificate files as named.
+Doc ingress_doc(const std::vector<IngressRoute>& routes) {
+  Doc out = Doc::array();
+  for (const IngressRoute& r : routes) {
+    Doc d = {{"drain", duration_value(r.drain_ms * 1'000'000)}};
+    put_nonempty(d, "health", r.health);
+    put_nonempty(d, "host", r.host);
+    d["path"] = r.path;
+    d["port"] = r.port;
+    if (r.tls == "files")
+      d["tls"] = {{"cert", r.tls_cert}, {"key", r.tls_key}};
+    else
+      put_nonempty(d, "tls", r.tls);
+    out.push_back(d);
+  }
+  return out;
+}
+
 Doc compose_service(const Stack& stack, const Service& s, ConfigFormat format) {
   const ContainerSpec& c = s.spec;
   Doc d = Doc::object();
@@ -260,6 +279,7 @@ Doc compose_service(const Stack& stack, const Service& s, ConfigFormat format) {
   put_nonempty(d, "user", c.user);
   if (Doc volumes = volumes_doc(stack, s); !volumes.empty()) d["volumes"] = volumes;
   put_nonempty(d, "working_dir", c.working_dir);
+  if (!s.ingress.empty()) d["x-berth"] = {{"ingress", ingress_doc(s.ingress)}};
   return d;
 }
 

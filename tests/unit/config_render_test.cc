@@ -210,6 +210,25 @@ TEST(ConfigRender, TopLevelKeysAndBerthsOwnSettings) {
   EXPECT_FALSE(j["services"]["a"].contains("networks")) << "network_mode: no default network";
 }
 
+TEST(ConfigRender, IngressRoutesStayUnderTheServicesXBerth) {
+  Project p(R"(services:
+  web:
+    image: x
+    healthcheck: {test: ["CMD", "wget", "-qO-", "http://localhost:8080/up"]}
+    x-berth:
+      ingress:
+        - {host: app.test, port: 8080, tls: internal, drain: 90s}
+        - {port: 9000, path: /api}
+)");
+  ASSERT_TRUE(p.diag().ok()) << p.diag().errors[0].str();
+  ordered_json routes = p.service("web")["x-berth"]["ingress"];
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0], ordered_json::parse(R"({"drain": "1m30s", "health": "/up",
+      "host": "app.test", "path": "/", "port": 8080, "tls": "internal"})"));
+  EXPECT_EQ(routes[1], ordered_json::parse(R"({"drain": "30s", "path": "/api", "port": 9000})"));
+  EXPECT_FALSE(p.service("web").contains("ports"));
+}
+
 TEST(ConfigRender, YamlQuotesStringsEscapesDollarsAndRereadsTheSame) {
   Project p(R"(services:
   a:
