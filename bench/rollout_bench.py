@@ -17,7 +17,7 @@ BERTH_TRACE lines), which berth cannot make shorter, and split into phases (phas
 fails: the time from the first `replica_failed` event to `rollback_finished` (the old version
 serving again). Prints a markdown table.
 """
-import datetime, json, os, re, subprocess, sys, tempfile, time
+import datetime, json, os, re, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BERTH = os.environ.get("BERTH", os.path.join(ROOT, "build", "cmd", "berth"))
@@ -173,6 +173,7 @@ def main():
         print("\n".join(rows))
     finally:
         subprocess.run([LAB, "down", "--dir", d], stdout=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)  # compose.yaml; the lab's own files went with it
 
 
 if __name__ == "__main__":
