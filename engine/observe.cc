@@ -1,6 +1,7 @@
 #include "engine/observe.h"
 
 #include "engine/parallel.h"
+#include "planner/ingress_plan.h"
 
 namespace berth {
 
@@ -49,11 +50,10 @@ Status list_infra(const std::string& stack, Provider& provider, ObservedHost& ou
 // What the host's ingress proxy runs, so that a plan loads it only when that changes. A proxy
 // that cannot say leaves it "": the plan then loads it again, which is harmless.
 void read_proxy_config(Provider& provider, ObservedHost& out) {
-  for (const ObservedContainer& c : out.containers) {
-    if (c.name != kProxyContainer || !counts_as_running(c)) continue;
-    auto got = provider.exec(c.id, {"cat", kProxyConfigPath});
-    if (got.ok() && got->exit_code == 0) out.proxy_config = got->output;
-  }
+  const ObservedContainer* proxy = find_proxy(out);
+  if (!proxy || !counts_as_running(*proxy)) return;
+  auto got = provider.exec(proxy->id, {"cat", kProxyConfigPath});
+  if (got.ok() && got->exit_code == 0) out.proxy_config = got->output;
 }
 
 // Fills one host; on the first failure the host is marked unreachable with that error.

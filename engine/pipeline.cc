@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/observe.h"
@@ -93,24 +94,16 @@ Result<Planned> make_planned(const PlanRequest& request, Diagnostics& diag) {
 
 namespace {
 
-bool has_routes(const Stack& stack) {
-  for (const Service& s : stack.services)
-    if (!s.ingress.empty()) return true;
-  return false;
-}
-
 bool runs_proxy(const Observed& observed) {
-  for (const ObservedHost& h : observed.hosts)
-    for (const ObservedContainer& c : h.containers)
-      if (c.name == kProxyContainer) return true;
-  return false;
+  return std::any_of(observed.hosts.begin(), observed.hosts.end(),
+                     [](const ObservedHost& h) { return find_proxy(h) != nullptr; });
 }
 
 }  // namespace
 
 Status observe_locked(StackLock& lock, const Stack& stack, Fleet& fleet, int max_parallel,
                       Observed& observed) {
-  const bool declared = has_routes(stack) || fleet.inventory.ingress.location.known();
+  const bool declared = has_ingress(stack) || fleet.inventory.ingress.location.known();
   if (declared)
     if (Status st = lock.hold_ingress(); !st.ok()) return st;
   observed = observe(stack.name, fleet, max_parallel);

@@ -109,9 +109,7 @@ ProxyChange proxy_change(const std::string& stack, const ObservedHost& h,
                          const std::vector<Upstream>& after, const std::string& config) {
   ProxyChange p;
   p.host = h.name;
-  const ObservedContainer* proxy = nullptr;
-  for (const ObservedContainer& c : h.containers)
-    if (c.name == kProxyContainer) proxy = &c;
+  const ObservedContainer* proxy = find_proxy(h);
   if (!proxy) {
     p.action = "create";
   } else {
@@ -189,6 +187,17 @@ std::string proxy_config(const std::vector<Upstream>& upstreams, const std::stri
   return caddy_config(proxy_routes(upstreams, host), s, draining);
 }
 
+const ObservedContainer* find_proxy(const ObservedHost& host) {
+  for (const ObservedContainer& c : host.containers)
+    if (c.name == kProxyContainer) return &c;
+  return nullptr;
+}
+
+bool has_ingress(const Stack& stack) {
+  return std::any_of(stack.services.begin(), stack.services.end(),
+                     [](const Service& s) { return !s.ingress.empty(); });
+}
+
 std::vector<IngressRoute> delivered_tls(const Stack& stack) {
   std::vector<IngressRoute> out;
   for (const Service& s : stack.services)
@@ -204,9 +213,7 @@ void plan_ingress(const Stack& stack, const Observed& observed, const Inventory&
   ing.settings = inv.ingress;
   ing.before = observed_upstreams(observed, inv);
   std::vector<Upstream> after = upstreams_after(stack, observed, inv, plan);
-  bool wanted = !after.empty();
-  for (const Service& s : stack.services) wanted = wanted || !s.ingress.empty();
-  if (!wanted) return;
+  if (after.empty() && !has_ingress(stack)) return;
   std::vector<ProxyRoute> routes = proxy_routes(after, "");
   // This stack's own routes carry where they were written, for the conflict message.
   for (ProxyRoute& r : routes)

@@ -13,6 +13,13 @@ namespace berth {
 inline constexpr int kIngressPortBase = 20000;
 inline constexpr int kIngressPortCount = 10000;
 
+// The ingress proxy's container on `host` (named kProxyContainer), or nullptr: the one rule
+// observe, the plan and the lock use to find it.
+const ObservedContainer* find_proxy(const ObservedHost& host);
+
+// Whether any service of the stack has ingress routes.
+bool has_ingress(const Stack& stack);
+
 // The hosts that run a proxy: the inventory's ingress.hosts, else every host.
 std::vector<std::string> proxy_hosts(const Inventory& inventory);
 
