@@ -4,8 +4,8 @@
 Usage (as root, from the repository, after scripts/setup.sh built build/cmd/berth):
     python3 bench/berth_vs_compose.py local   # one engine, unix socket: berth vs docker-compose
     python3 bench/berth_vs_compose.py ssh     # over SSH: 1/4/8/16 lab hosts, and docker-compose over ssh
-    python3 bench/berth_vs_compose.py fanout  # no-op plan on 1/4/8/16 SSH hosts vs one bare ssh
-                                              # handshake, stream-local and dial-stdio side by side
+    python3 bench/berth_vs_compose.py fanout  # no-op plan on 1/4/8/16 SSH hosts vs one bare ssh handshake
+                                              # and one to each host at once; stream-local and dial-stdio
 Prints a markdown table (medians; CPU = user+sys of the measured process; RSS = peak).
 """
 import os, statistics, subprocess, sys, tempfile, time
@@ -40,6 +40,17 @@ def timed(argv, env=None, cwd=None):
     if p.returncode not in (0, 2):
         sys.exit(f"failed ({p.returncode}): {' '.join(argv)}\n{err.decode()[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def timed_together(argvs):
+    """Wall time of running these commands all at once, until the last ends."""
+    start = time.monotonic()
+    procs = [subprocess.Popen(a, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for a in argvs]
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        sys.exit(f"failed ({codes}): {' '.join(argvs[0])}")
+    return time.monotonic() - start
 
 
 def median_of(runs, argv, env=None, cwd=None, between=None):
@@ -174,8 +185,10 @@ def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
         for line in open(os.path.join(d, "ssh_options")).read().split():
             opts += ["--ssh-option", line]
             ssh_o += ["-o", line]
-        bare = ["ssh", *ssh_o, "-o", "ControlMaster=no", "-o", "BatchMode=yes",
-                f"root@10.231.{net}.11", "true"]
+        def bare_to(i):
+            return ["ssh", *ssh_o, "-o", "ControlMaster=no", "-o", "BatchMode=yes",
+                    f"root@10.231.{net}.{10 + i}", "true"]
+        bare = bare_to(1)
         results = {}
         for transport, allow in (("stream-local", "yes"), ("dial-stdio", "no")):
             for i in range(1, 17):
@@ -189,29 +202,34 @@ def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
                 seen = subprocess.run(b + ["hosts", "--json"], cwd=work, capture_output=True, text=True).stdout
                 assert seen.count(f'"ssh {transport}"') == n, seen
                 subprocess.run(b + ["apply", "--yes", "--strategy", "spread"], cwd=work, capture_output=True)
-                walls, cpus, hs = [], [], []
-                remote_before = remote_cpu(d, n)
-                for _ in range(runs):  # interleaved, so both see the same machine load
+                walls, cpus, hs, alls = [], [], [], []
+                remote = 0.0
+                for _ in range(runs):  # interleaved, so all see the same machine load
                     hs.append(timed(bare)[0])
+                    alls.append(timed_together([bare_to(i) for i in range(1, n + 1)]))
+                    time.sleep(0.3)  # let each host's sshd reap the bare sessions first
+                    before = remote_cpu(d, n)
                     w, c, _ = timed(b + ["plan", "--strategy", "spread"], cwd=work)
                     walls.append(w); cpus.append(c)
-                time.sleep(0.5)  # let each host's sshd reap its sessions
-                remote = (remote_cpu(d, n) - remote_before) / runs / n
+                    time.sleep(0.3)  # and the plan's
+                    remote += remote_cpu(d, n) - before
+                remote = remote / runs / n
                 results[(transport, n)] = (statistics.median(walls), statistics.median(cpus),
-                                           statistics.median(hs), remote)
+                                           statistics.median(hs), remote, statistics.median(alls))
                 r = results[(transport, n)]
                 print(f"{transport} n={n}: plan {r[0]:.3f} s, handshake {r[2]:.3f} s", file=sys.stderr, flush=True)
             subprocess.run([BERTH, "-p", "twenty", "-i", os.path.join(work, "hosts16.yaml"), *opts,
                             "destroy", "--yes"], cwd=work, capture_output=True)
         out = [f"| hosts | transport | no-op plan ({runs} runs) | bare ssh handshake | plan / handshake "
-               "| plan / 1-host plan | berth CPU (with ssh) | remote CPU per host (sshd + dockerd) |",
-               "|---|---|---|---|---|---|---|---|"]
+               "| plan / 1-host plan | one bare handshake to each host, all at once | plan / that "
+               "| berth CPU (with ssh) | remote CPU per host (sshd + dockerd) |",
+               "|---|---|---|---|---|---|---|---|---|---|"]
         for n in (1, 4, 8, 16):
             for transport in ("stream-local", "dial-stdio"):
-                w, c, h, rc = results[(transport, n)]
+                w, c, h, rc, together = results[(transport, n)]
                 one = results[(transport, 1)][0]
                 out.append(f"| {n} | {transport} | {w:.3f} s | {h:.3f} s | {w / h:.2f}x | {w / one:.2f}x "
-                           f"| {c:.3f} s | {rc:.3f} s |")
+                           f"| {together:.3f} s | {w / together:.2f}x | {c:.3f} s | {rc:.3f} s |")
         print("\n".join(out))
     finally:
         lab("down", "--dir", d)

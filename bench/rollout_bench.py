@@ -13,7 +13,8 @@ between batches. The health wait of a batch is the longest `replica_healthy.elap
 replicas (from start to healthy plus monitor, as berth measured it); berth's overhead is the
 apply's wall time minus the sum of those waits, over that sum; it is shown again without the
 engine's own container starts (per batch the longest POST /containers/ID/start, from the
-BERTH_TRACE lines), which berth cannot make shorter, and split into phases (phases()). Then a version whose health check
+BERTH_TRACE lines), which berth cannot make shorter, and split by what berth was waiting on
+(where_time_goes()): engine calls, SSH connections, or nothing (berth alone). Then a version whose health check
 fails: the time from the first `replica_failed` event to `rollback_finished` (the old version
 serving again). Prints a markdown table.
 """
@@ -52,12 +53,14 @@ def when(event):
 def apply(work, base, text):
     with open(os.path.join(work, "compose.yaml"), "w") as f:
         f.write(text)
+    began = time.time()
     start = time.monotonic()
     env = dict(os.environ, BERTH_TRACE="1")
     p = subprocess.run(base + ["apply", "--yes", "--json"], cwd=work, capture_output=True, text=True,
                        env=env)
     wall = time.monotonic() - start
     events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    events.append({"event": "_process", "began": began, "ended": began + wall})
     return p.returncode, wall, events, p.stderr
 
 
@@ -92,38 +95,49 @@ def engine_starts(events, trace_text):
     return sum(longest)
 
 
-def phases(events, wall):
-    """Where the wall time of an update goes, in seconds: per batch from batch_started to its
-    last replica_started (park the old one, create, deliver files, start), from replica_started
-    to replica_healthy (health + monitor as berth waits for them), from the batch's last
-    replica_healthy to the next batch (stop the old one), and the rest: SSH connections, lock,
-    observe, plan and images before the first batch, the last batch's old replicas, the rollout
-    records and the unlock after the last one."""
-    t = {"start": 0.0, "wait": 0.0, "between": 0.0, "rest": 0.0}
-    first = when(events[0])
-    batches, cur = [], None
+TRACE_ANY = re.compile(r"^berth trace: (\d+) (\S+) .*total ([\d.]+) ms")
+
+
+def covered(intervals):
+    """Total length of the union of (start, end) intervals."""
+    total, end = 0.0, None
+    for a, b in sorted(intervals):
+        if end is None or a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total
+
+
+def where_time_goes(events, trace_text):
+    """Splits an apply's wall time by what berth was waiting on, from the events and the
+    BERTH_TRACE lines: health waits (each replica from replica_started to replica_healthy),
+    Engine API calls outside them, the SSH connections (process start to the first call on the
+    last host to answer) outside both, and berth alone: the time when nothing at all was in
+    flight (its own work: loading, planning, bookkeeping, and any gap between steps)."""
+    proc = next(e for e in events if e["event"] == "_process")
+    started, health = {}, []
     for e in events:
-        k = e["event"]
-        if k == "batch_started":
-            cur = {"at": when(e), "started": [], "healthy": []}
-            batches.append(cur)
-        elif cur is not None and k == "replica_started":
-            cur["started"].append(when(e))
-        elif cur is not None and k == "replica_healthy":
-            cur["healthy"].append(when(e))
-    if not batches:
-        return t
-    t["rest"] = batches[0]["at"] - first
-    for i, b in enumerate(batches):
-        t["start"] += max(b["started"]) - b["at"]
-        t["wait"] += max(b["healthy"]) - max(b["started"])
-        end = batches[i + 1]["at"] if i + 1 < len(batches) else when(events[-1])
-        if i + 1 < len(batches):
-            t["between"] += end - max(b["healthy"])
-        else:
-            t["rest"] += end - max(b["healthy"])
-    t["rest"] += wall - (when(events[-1]) - first)  # process start to the first event, and exit
-    return t
+        if e["event"] == "replica_started":
+            started[e.get("replica")] = when(e)
+        elif e["event"] == "replica_healthy" and e.get("replica") in started:
+            health.append((started[e["replica"]], when(e)))
+    engine, first = [], {}
+    for line in trace_text.splitlines():
+        m = TRACE_ANY.match(line)
+        if m:
+            end = int(m.group(1)) / 1000.0
+            begin = end - float(m.group(3)) / 1000.0
+            engine.append((begin, end))
+            first[m.group(2)] = min(first.get(m.group(2), end), begin)
+    ssh = [(proc["began"], max(first.values()))] if first else []
+    wall = proc["ended"] - proc["began"]
+    h = covered(health)
+    he = covered(health + engine)
+    hes = covered(health + engine + ssh)
+    return {"health": h, "engine": he - h, "ssh": hes - he, "alone": wall - hes}
 
 
 def main():
@@ -137,7 +151,7 @@ def main():
             base += ["--ssh-option", line]
         rows = ["| parallelism | batches | apply wall | health waits (sum) | overhead "
                 "| engine's container starts | overhead without them "
-                "| park+create+start | started→healthy | old stopped | rest |",
+                "| engine calls outside health waits | SSH connections | berth alone | berth alone / waits |",
                 "|---|---|---|---|---|---|---|---|---|---|---|"]
         version = 0
         for par in (1, 3, 6):
@@ -149,16 +163,16 @@ def main():
             version += 1
             code, wall, events, err = apply(work, base, stack(version, par))
             if code != 0:
-                sys.exit(f"update failed ({code}): {err[-2000:]} {events[-1] if events else ''}")
+                sys.exit(f"update failed ({code}): {err[-2000:]} {events[-2:-1]}")
             waits = health_waits(events)
             batches = sum(1 for e in events if e["event"] == "batch_started")
-            t = phases(events, wall)
+            t = where_time_goes(events, err)
             starts = engine_starts(events, err)
             rows.append(f"| {par} | {batches} | {wall:.2f} s | {waits:.2f} s | "
                         f"{(wall - waits) / waits * 100:.1f} % | {starts:.2f} s | "
                         f"{(wall - waits - starts) / waits * 100:.1f} % | "
-                        f"{t['start']:.2f} s | {t['wait']:.2f} s | {t['between']:.2f} s | "
-                        f"{t['rest']:.2f} s |")
+                        f"{t['engine']:.2f} s | {t['ssh']:.2f} s | {t['alone']:.2f} s | "
+                        f"{t['alone'] / waits * 100:.1f} % |")
             print(rows[-1], file=sys.stderr, flush=True)
         code, wall, events, err = apply(work, base, stack(version + 1, 3, '["CMD", "false"]', "0s"))
         err = "\n".join(l for l in err.splitlines() if not l.startswith("berth trace:"))

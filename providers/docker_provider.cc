@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "providers/docker_api.h"
 
@@ -159,14 +160,39 @@ Status DockerProvider::negotiate() {
   return ok_status();
 }
 
+// The lock, observe and the unlock each ask for the engine's facts; they do not change within
+// a run and the engine's clock moves with ours, so one /version + /info per host serves them
+// all (one round trip, both asked at once). A copy older than kInfoFresh is asked again, so a
+// long `berth sync` sees an upgraded engine or a moved clock.
 Result<EngineInfo> DockerProvider::info() {
-  auto version = call({"GET", "/version", "", "", {}});
-  if (!version.ok()) return version.error();
+  constexpr auto kInfoFresh = std::chrono::seconds(60);
+  using clock = std::chrono::steady_clock;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto age = clock::now() - info_at_;
+    if (info_ && age < kInfoFresh) {
+      EngineInfo out = *info_;
+      if (out.system_time)
+        out.system_time += std::chrono::duration_cast<std::chrono::seconds>(age).count();
+      return out;
+    }
+  }
+  if (api_.empty()) {
+    if (Status st = negotiate(); !st.ok()) return st.error();
+  }
+  Result<http::Response> version = Error{};
+  std::thread asking([&] { version = call({"GET", "/version", "", "", {}}); });
+  const auto asked = clock::now();
   auto info = call({"GET", "/info", "", "", {}});
+  asking.join();
+  if (!version.ok()) return version.error();
   if (!info.ok()) return info.error();
   EngineInfo out = docker::engine_info(docker::parse(version->body), docker::parse(info->body));
   out.api_version = api_.substr(2);
   out.transport = transport_->kind();
+  std::lock_guard<std::mutex> g(mu_);
+  info_ = out;
+  info_at_ = asked;
   return out;
 }
 

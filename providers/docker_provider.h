@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "providers/http.h"
@@ -72,6 +73,8 @@ class DockerProvider : public Provider {
   int open_ = 0;
   std::string api_;  // "/v1.41", empty until negotiated
   std::string engine_version_;
+  std::optional<EngineInfo> info_;  // the last answer of info(), and when it came
+  std::chrono::steady_clock::time_point info_at_;
 };
 
 }  // namespace berth
