@@ -120,10 +120,11 @@ def where_time_goes(events, trace_text):
     proc = next(e for e in events if e["event"] == "_process")
     started, health = {}, []
     for e in events:
+        slot = (e.get("service"), e.get("slot"))
         if e["event"] == "replica_started":
-            started[e.get("replica")] = when(e)
-        elif e["event"] == "replica_healthy" and e.get("replica") in started:
-            health.append((started[e["replica"]], when(e)))
+            started[slot] = when(e)
+        elif e["event"] == "replica_healthy" and slot in started:
+            health.append((started[slot], when(e)))
     engine, first = [], {}
     for line in trace_text.splitlines():
         m = TRACE_ANY.match(line)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <vector>
 
@@ -26,6 +27,7 @@ namespace detail {
 struct ExactSearch {
   std::vector<Size> items;  // largest first
   std::vector<Size> rest;   // rest[i]: total of items i..
+  std::vector<Size> smallest;  // smallest[i]: least of items i.. in each dimension
   std::vector<Size> room;   // per open host
   int64_t cap[2] = {0, 0};
   int64_t best = 0, floor = 0, nodes = 0, node_limit = 0;
@@ -37,12 +39,14 @@ struct ExactSearch {
       best = used;
       return;
     }
-    int64_t more = 0;  // hosts the rest needs beyond the room left
-    for (int d = 0; d < 2; ++d) {
-      int64_t free = 0;
-      for (const auto& r : room) free += r[d];
-      if (rest[i][d] > free) more = std::max(more, (rest[i][d] - free + cap[d] - 1) / cap[d]);
-    }
+    // Hosts the rest needs beyond the room left. A room too small for every item still to
+    // place (in either dimension) is waste, not room: on instances cut to fit their bound
+    // exactly (Caprara-Toth class 9) this is what proves the bound cannot be reached.
+    int64_t more = 0, free[2] = {0, 0};
+    for (const auto& r : room)
+      if (r[0] >= smallest[i][0] && r[1] >= smallest[i][1]) free[0] += r[0], free[1] += r[1];
+    for (int d = 0; d < 2; ++d)
+      if (rest[i][d] > free[d]) more = std::max(more, (rest[i][d] - free[d] + cap[d] - 1) / cap[d]);
     if (used + more >= best) return;
     std::set<Size> tried;
     const auto& x = items[i];
@@ -70,6 +74,10 @@ inline ExactPacking exact_packing(const Instance& in, int64_t upper, int64_t low
   s.rest.assign(s.items.size() + 1, {0, 0});
   for (size_t i = s.items.size(); i-- > 0;)
     s.rest[i] = {s.rest[i + 1][0] + s.items[i][0], s.rest[i + 1][1] + s.items[i][1]};
+  s.smallest.assign(s.items.size() + 1, {INT64_MAX, INT64_MAX});
+  for (size_t i = s.items.size(); i-- > 0;)
+    s.smallest[i] = {std::min(s.smallest[i + 1][0], s.items[i][0]),
+                     std::min(s.smallest[i + 1][1], s.items[i][1])};
   s.best = upper, s.floor = lower, s.node_limit = node_limit;
   s.dfs(0);
   return {s.best, s.best <= lower || s.nodes <= node_limit};
