@@ -25,10 +25,10 @@ struct ExactPacking {
 namespace detail {
 
 struct ExactSearch {
-  std::vector<Size> items;  // largest first
-  std::vector<Size> rest;   // rest[i]: total of items i..
+  std::vector<Size> items;     // largest first
+  std::vector<Size> rest;      // rest[i]: total of items i..
   std::vector<Size> smallest;  // smallest[i]: least of items i.. in each dimension
-  std::vector<Size> room;   // per open host
+  std::vector<Size> room;      // per open host
   int64_t cap[2] = {0, 0};
   int64_t best = 0, floor = 0, nodes = 0, node_limit = 0;
 
