@@ -52,6 +52,12 @@ DockerProvider::~DockerProvider() {
 
 Result<std::unique_ptr<http::Connection>> DockerProvider::acquire() {
   std::unique_lock<std::mutex> lock(mu_);
+  // A dial-stdio channel is a Docker CLI started on the host (~0.2-0.6 s): reuse one that
+  // comes free soon rather than start another for every read in flight. A long call (a
+  // pull, `logs -f`) still gets the rest a channel of their own after that wait.
+  constexpr auto kReuseWait = std::chrono::milliseconds(250);
+  auto idle = [&] { return !idle_.empty(); };
+  if (!transport_->cheap_channels() && open_ > 0) cv_.wait_for(lock, kReuseWait, idle);
   cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_channels_; });
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());

@@ -21,6 +21,10 @@ class Transport {
   // How channels reach the engine, for `berth hosts` and -v: "unix", "ssh stream-local",
   // "ssh dial-stdio" (known once the first channel is open).
   virtual std::string kind() const = 0;
+  // Whether a new channel costs next to nothing (a unix socket, a stream-local forward), or
+  // a process on the host (a dial-stdio Docker CLI): the provider then reuses a few channels
+  // rather than open one per call in flight.
+  virtual bool cheap_channels() const { return true; }
 };
 
 std::unique_ptr<Transport> make_unix_transport(const std::string& host, const std::string& path);

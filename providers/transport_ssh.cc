@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -111,6 +112,9 @@ class SshTransport : public Transport {
     return classify_ssh_failure(name_, target_.display, err, seen.message);
   }
 
+  // Not under mu_: the provider asks while another thread may hold mu_ for a handshake.
+  bool cheap_channels() const override { return !dial_stdio_; }
+
   std::string kind() const override {
     std::lock_guard<std::mutex> g(mu_);
     return mode_ == Mode::kStreamLocal ? "ssh stream-local"
@@ -148,13 +152,19 @@ class SshTransport : public Transport {
     auto docker_host = start_master();
     if (!docker_host.ok()) return docker_host.error();
     std::string remote = socket_;
-    if (remote.empty() && docker_host->rfind("unix://", 0) == 0)
-      remote = docker_host->substr(7);
-    else if (remote.empty() && docker_host->empty())
+    if (remote.empty() && !docker_host->has_value())
+      // Guessing the default socket here could reach another engine (the lab's hosts share
+      // this machine's /var/run/docker.sock): the host's own docker CLI knows which it is.
+      return fall_back(
+          fmt::format("the login did not print its DOCKER_HOST within {} s of connecting",
+                      options_.connect_timeout_seconds));
+    const std::string said = docker_host->value_or("");
+    if (remote.empty() && said.rfind("unix://", 0) == 0)
+      remote = said.substr(7);
+    else if (remote.empty() && said.empty())
       remote = "/var/run/docker.sock";
     if (remote.empty())
-      return fall_back(
-          fmt::format("DOCKER_HOST on the host is {}, not a unix socket", *docker_host));
+      return fall_back(fmt::format("DOCKER_HOST on the host is {}, not a unix socket", said));
     std::string why;
     if (!forward(remote, why)) return fall_back(why);
     int fd = connect_unix(local_sock());
@@ -201,13 +211,15 @@ class SshTransport : public Transport {
 
   Status fall_back(const std::string& why) {
     mode_ = Mode::kDialStdio;
+    dial_stdio_ = true;
     err_offset_ += read_file(master_err(), err_offset_).size();  // explained here, not later
     note(why + "; using `docker system dial-stdio` channels");
     return ok_status();
   }
 
-  // Starts the master; returns what the login's DOCKER_HOST says ("" = unset or not seen).
-  Result<std::string> start_master() {
+  // Starts the master; returns what the login's DOCKER_HOST says ("" = unset), or nothing when
+  // the login printed no answer in time (a forced command, another shell, a starved host).
+  Result<std::optional<std::string>> start_master() {
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0) return fail("cannot create a pipe");
     if (pipe2(out, O_CLOEXEC) != 0) {
@@ -242,7 +254,8 @@ class SshTransport : public Transport {
       if (auto at = text.find(kMarker); at != std::string::npos) {
         auto nl = text.find('\n', at);
         if (nl != std::string::npos && ::stat(ctl().c_str(), &st) == 0)
-          return text.substr(at + strlen(kMarker), nl - at - strlen(kMarker));
+          return std::optional<std::string>(
+              text.substr(at + strlen(kMarker), nl - at - strlen(kMarker)));
       }
       if (eof || child_exited(master_)) {
         stop_child(master_);
@@ -251,13 +264,12 @@ class SshTransport : public Transport {
       }
       if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{})
         ctl_seen = Clock::now();
-      // Connected but the login printed nothing (a forced command, another shell): default.
-      // Not sooner than the connect timeout: on a loaded host the session's first line can
-      // come seconds after the master is up, and guessing then picks the wrong engine (the
-      // fresh-clone run found the lab's hosts all reaching this machine's own dockerd).
+      // Connected but the login printed nothing (a forced command, another shell). Not
+      // sooner than the connect timeout: on a loaded host the session's first line can come
+      // seconds after the master is up (16 lab hosts handshaking at once on 2 cores: > 10 s).
       if (ctl_seen != Clock::time_point{} &&
           Clock::now() - ctl_seen > std::chrono::seconds(options_.connect_timeout_seconds))
-        return std::string();
+        return std::optional<std::string>();
       if (ctl_seen == Clock::time_point{} && Clock::now() > deadline) {
         stop_child(master_);
         master_ = -1;
@@ -319,7 +331,8 @@ class SshTransport : public Transport {
   std::string dir_;
   mutable std::mutex mu_;
   Mode mode_ = Mode::kNone;
-  std::optional<Error> failed_;  // the master could not be started
+  std::atomic<bool> dial_stdio_{false};  // mode_ == kDialStdio, readable without mu_
+  std::optional<Error> failed_;          // the master could not be started
   pid_t master_ = -1;
   int master_in_ = -1, master_out_ = -1;  // the master session's stdin (held) and stdout
   int first_fd_ = -1;                     // the probed stream-local channel, not yet handed out
