@@ -195,12 +195,19 @@ TEST_F(Ingress, AKilledReplicaAndACutHostDropOutOfEveryProxy) {
         return true;
       },
       15);
+  // Each answer is "BODY STATUS"; the body holds a container id that may itself hold " 5",
+  // so the status is read from the end of each answer, not searched for in all of them.
   std::string after;
-  for (int i = 0; i < 9; ++i) after += get(lab_->hosts[i % 2 == 0 ? 0 : 2]);
+  int not_ok = 0;
+  for (int i = 0; i < 9; ++i) {
+    std::string got = get(lab_->hosts[i % 2 == 0 ? 0 : 2]);
+    if (got.size() < 4 || got.compare(got.size() - 4, 4, " 200") != 0) ++not_ok;
+    after += got;
+  }
   lab_->link_up("h2");
   EXPECT_TRUE(gone);
   EXPECT_EQ(after.find(cut_name), std::string::npos) << after;
-  EXPECT_EQ(after.find(" 5"), std::string::npos) << after;
+  EXPECT_EQ(not_ok, 0) << after;
 }
 
 TEST_F(Ingress, TwoStacksShareTheProxiesAndAClaimedRouteIsAPlanError) {
