@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -156,7 +157,8 @@ class SshTransport : public Transport {
       // Guessing the default socket here could reach another engine (the lab's hosts share
       // this machine's /var/run/docker.sock): the host's own docker CLI knows which it is.
       return fall_back(
-          fmt::format("the login did not print its DOCKER_HOST within {} s of connecting",
+          fmt::format("the login did not print its DOCKER_HOST within {} s of connecting "
+                      "(or three times the handshake, if longer)",
                       options_.connect_timeout_seconds));
     const std::string said = docker_host->value_or("");
     if (remote.empty() && said.rfind("unix://", 0) == 0)
@@ -217,6 +219,15 @@ class SshTransport : public Transport {
     return ok_status();
   }
 
+  // How long after the master is up to wait for the login's DOCKER_HOST line, given how long
+  // the handshake took. A loaded host (16 lab hosts handshaking at once on 2 cores) prints that
+  // line many seconds after the master is up, about in proportion to its slow handshake, so
+  // the wait is the connect timeout or three handshakes, whichever is longer.
+  Clock::duration marker_wait(Clock::duration handshake) const {
+    return std::max<Clock::duration>(std::chrono::seconds(options_.connect_timeout_seconds),
+                                     3 * handshake);
+  }
+
   // Starts the master; returns what the login's DOCKER_HOST says ("" = unset), or nothing when
   // the login printed no answer in time (a forced command, another shell, a starved host).
   Result<std::optional<std::string>> start_master() {
@@ -235,8 +246,10 @@ class SshTransport : public Transport {
     master_in_ = in[1], master_out_ = out[0];
     if (!pid.ok()) return pid.error();
     master_ = *pid;
-    auto deadline = Clock::now() + std::chrono::seconds(options_.connect_timeout_seconds + 5);
+    const auto started = Clock::now();
+    auto deadline = started + std::chrono::seconds(options_.connect_timeout_seconds + 5);
     Clock::time_point ctl_seen{};
+    Clock::duration answer_wait{};
     std::string text;
     struct stat st;
     while (true) {
@@ -262,13 +275,12 @@ class SshTransport : public Transport {
         master_ = -1;
         return master_error();
       }
-      if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{})
+      if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{}) {
         ctl_seen = Clock::now();
-      // Connected but the login printed nothing (a forced command, another shell). Not
-      // sooner than the connect timeout: on a loaded host the session's first line can come
-      // seconds after the master is up (16 lab hosts handshaking at once on 2 cores: > 10 s).
-      if (ctl_seen != Clock::time_point{} &&
-          Clock::now() - ctl_seen > std::chrono::seconds(options_.connect_timeout_seconds))
+        answer_wait = marker_wait(ctl_seen - started);
+      }
+      // Connected but the login printed nothing (a forced command, another shell).
+      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > answer_wait)
         return std::optional<std::string>();
       if (ctl_seen == Clock::time_point{} && Clock::now() > deadline) {
         stop_child(master_);
