@@ -157,9 +157,8 @@ class SshTransport : public Transport {
       // Guessing the default socket here could reach another engine (the lab's hosts share
       // this machine's /var/run/docker.sock): the host's own docker CLI knows which it is.
       return fall_back(
-          fmt::format("the login did not print its DOCKER_HOST within {} s of connecting "
-                      "(or three times the handshake, if longer)",
-                      options_.connect_timeout_seconds));
+          fmt::format("the login did not print its DOCKER_HOST within {} s of connecting",
+                      std::chrono::duration_cast<std::chrono::seconds>(marker_wait()).count()));
     const std::string said = docker_host->value_or("");
     if (remote.empty() && said.rfind("unix://", 0) == 0)
       remote = said.substr(7);
@@ -219,13 +218,14 @@ class SshTransport : public Transport {
     return ok_status();
   }
 
-  // How long after the master is up to wait for the login's DOCKER_HOST line, given how long
-  // the handshake took. A loaded host (16 lab hosts handshaking at once on 2 cores) prints that
-  // line many seconds after the master is up, about in proportion to its slow handshake, so
-  // the wait is the connect timeout or three handshakes, whichever is longer.
-  Clock::duration marker_wait(Clock::duration handshake) const {
-    return std::max<Clock::duration>(std::chrono::seconds(options_.connect_timeout_seconds),
-                                     3 * handshake);
+  // How long after the master is up to wait for the login's DOCKER_HOST line. That line is
+  // the host's first answer, and costs a shell start there; with 16 lab hosts connecting at
+  // once, each login running this machine's ~/.bashrc (0.66 s of CPU), it came 7-21 s after
+  // the start. So it waits as long as any engine request may (docs/timeouts.md), and never
+  // less than the connect timeout.
+  Clock::duration marker_wait() const {
+    return std::chrono::seconds(
+        std::max(options_.connect_timeout_seconds, options_.request_timeout_seconds));
   }
 
   // Starts the master; returns what the login's DOCKER_HOST says ("" = unset), or nothing when
@@ -246,10 +246,8 @@ class SshTransport : public Transport {
     master_in_ = in[1], master_out_ = out[0];
     if (!pid.ok()) return pid.error();
     master_ = *pid;
-    const auto started = Clock::now();
-    auto deadline = started + std::chrono::seconds(options_.connect_timeout_seconds + 5);
+    auto deadline = Clock::now() + std::chrono::seconds(options_.connect_timeout_seconds + 5);
     Clock::time_point ctl_seen{};
-    Clock::duration answer_wait{};
     std::string text;
     struct stat st;
     while (true) {
@@ -277,10 +275,11 @@ class SshTransport : public Transport {
       }
       if (::stat(ctl().c_str(), &st) == 0 && ctl_seen == Clock::time_point{}) {
         ctl_seen = Clock::now();
-        answer_wait = marker_wait(ctl_seen - started);
+        // The inventory names the socket: the login's answer would not be used.
+        if (!socket_.empty()) return std::optional<std::string>();
       }
       // Connected but the login printed nothing (a forced command, another shell).
-      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > answer_wait)
+      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > marker_wait())
         return std::optional<std::string>();
       if (ctl_seen == Clock::time_point{} && Clock::now() > deadline) {
         stop_child(master_);

@@ -130,6 +130,34 @@ TEST_F(Transport, StreamLocalAndDialStdioBothWork) {
   lab_cmd(lab(), {"ssh-streamlocal", "h2", "yes"});
 }
 
+// An inventory's `socket:` is the engine berth talks to, whatever the login's DOCKER_HOST says:
+// h1 pointed at h2's engine socket puts its replica on h2's engine, over stream-local.
+TEST_F(Transport, AnInventorySocketWinsOverTheLoginsDockerHost) {
+  std::string dir = temp_dir();
+  std::string one = kStack;
+  one.replace(one.find("replicas: 2"), 11, "replicas: 1");
+  write_file(dir + "/compose.yaml", one);
+  clean();
+  const LabHost& h1 = lab().hosts[0];
+  const LabHost& h2 = lab().hosts[1];
+  std::string inventory = dir + "/hosts.yaml";
+  write_file(inventory,
+             "hosts:\n  h1:\n    address: " + h1.address + "\n    socket: " + h2.socket + "\n");
+  std::vector<std::string> a = {"hosts", "--json", "-i", inventory};
+  auto flags = lab().ssh_flags();
+  a.insert(a.end(), flags.begin(), flags.end());
+  auto hosts = run_berth(a, dir);
+  ASSERT_EQ(hosts.exit_code, 0) << hosts.out << hosts.err;
+  EXPECT_THAT(hosts.out, HasSubstr("\"ssh stream-local\""));
+  a[0] = "apply", a[1] = "--yes";
+  auto apply = run_berth(a, dir);
+  EXPECT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_THAT(docker_on(h2, {"ps", "--format", "{{.Names}}"}).out, HasSubstr("wire-app-"));
+  EXPECT_EQ(docker_on(h1, {"ps", "--format", "{{.Names}}"}).out.find("wire-app-"),
+            std::string::npos);
+  clean();
+}
+
 // Each fault gives the same clear message whichever way channels go.
 TEST_F(Transport, ErrorsAreTheSameOnBothPaths) {
   std::string dir = temp_dir();
