@@ -147,7 +147,12 @@ TEST_F(Rollout, AReplicaThatExitsDuringMonitorFailsItsBatch) {
   deploy({});
   Version v2;
   v2.name = "2";
-  v2.command = R"(["sh", "-c", "touch /tmp/ready; sleep 2; exit 3"])";
+  // It exits 2 s after its first passing health check, whenever the engine gets to run that
+  // check: a fixed sleep from the start failed on a loaded machine, the replica exiting before
+  // its first check and so before `monitor` began.
+  v2.health = R"(["CMD-SHELL", "test -f /tmp/ready && touch /tmp/checked"])";
+  v2.command =
+      R"(["sh", "-c", "touch /tmp/ready; until [ -f /tmp/checked ]; do sleep 0.1; done; sleep 2; exit 3"])";
   v2.update = "{parallelism: 2, order: start-first, monitor: 5s, failure_action: rollback}";
   CommandResult r = apply_json(v2);
   EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
