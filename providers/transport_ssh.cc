@@ -158,7 +158,7 @@ class SshTransport : public Transport {
       // this machine's /var/run/docker.sock): the host's own docker CLI knows which it is.
       return fall_back(
           fmt::format("the login did not print its DOCKER_HOST within {} s of connecting",
-                      std::chrono::duration_cast<std::chrono::seconds>(marker_wait()).count()));
+                      marker_wait_seconds()));
     const std::string said = docker_host->value_or("");
     if (remote.empty() && said.rfind("unix://", 0) == 0)
       remote = said.substr(7);
@@ -219,13 +219,12 @@ class SshTransport : public Transport {
   }
 
   // How long after the master is up to wait for the login's DOCKER_HOST line. That line is
-  // the host's first answer, and costs a shell start there; with 16 lab hosts connecting at
-  // once, each login running this machine's ~/.bashrc (0.66 s of CPU), it came 7-21 s after
-  // the start. So it waits as long as any engine request may (docs/timeouts.md), and never
+  // the host's first answer, and costs a shell start there, which a login script can make
+  // slow: 16 lab hosts connecting at once, each login running a 0.66 s ~/.bashrc, printed it
+  // 7-21 s after the start (docs/lab.md). So it waits as long as any engine request may (docs/timeouts.md), and never
   // less than the connect timeout.
-  Clock::duration marker_wait() const {
-    return std::chrono::seconds(
-        std::max(options_.connect_timeout_seconds, options_.request_timeout_seconds));
+  int marker_wait_seconds() const {
+    return std::max(options_.connect_timeout_seconds, options_.request_timeout_seconds);
   }
 
   // Starts the master; returns what the login's DOCKER_HOST says ("" = unset), or nothing when
@@ -279,7 +278,8 @@ class SshTransport : public Transport {
         if (!socket_.empty()) return std::optional<std::string>();
       }
       // Connected but the login printed nothing (a forced command, another shell).
-      if (ctl_seen != Clock::time_point{} && Clock::now() - ctl_seen > marker_wait())
+      if (ctl_seen != Clock::time_point{} &&
+          Clock::now() - ctl_seen > std::chrono::seconds(marker_wait_seconds()))
         return std::optional<std::string>();
       if (ctl_seen == Clock::time_point{} && Clock::now() > deadline) {
         stop_child(master_);

@@ -74,8 +74,9 @@ class Transport : public ::testing::Test {
   static void SetUpTestSuite() { shared_lab(2, true); }
   Lab& lab() { return shared_lab(2, true); }
 
-  std::vector<std::string> args(std::vector<std::string> a) {
-    a.insert(a.end(), {"-i", lab().inventory});
+  // a, then the inventory (the lab's unless given) and the lab's ssh flags.
+  std::vector<std::string> args(std::vector<std::string> a, const std::string& inventory = "") {
+    a.insert(a.end(), {"-i", inventory.empty() ? lab().inventory : inventory});
     auto f = lab().ssh_flags();
     a.insert(a.end(), f.begin(), f.end());
     return a;
@@ -143,14 +144,10 @@ TEST_F(Transport, AnInventorySocketWinsOverTheLoginsDockerHost) {
   std::string inventory = dir + "/hosts.yaml";
   write_file(inventory,
              "hosts:\n  h1:\n    address: " + h1.address + "\n    socket: " + h2.socket + "\n");
-  std::vector<std::string> a = {"hosts", "--json", "-i", inventory};
-  auto flags = lab().ssh_flags();
-  a.insert(a.end(), flags.begin(), flags.end());
-  auto hosts = run_berth(a, dir);
+  auto hosts = run_berth(args({"hosts", "--json"}, inventory), dir);
   ASSERT_EQ(hosts.exit_code, 0) << hosts.out << hosts.err;
   EXPECT_THAT(hosts.out, HasSubstr("\"ssh stream-local\""));
-  a[0] = "apply", a[1] = "--yes";
-  auto apply = run_berth(a, dir);
+  auto apply = run_berth(args({"apply", "--yes"}, inventory), dir);
   EXPECT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   EXPECT_THAT(docker_on(h2, {"ps", "--format", "{{.Names}}"}).out, HasSubstr("wire-app-"));
   EXPECT_EQ(docker_on(h1, {"ps", "--format", "{{.Names}}"}).out.find("wire-app-"),
