@@ -1,7 +1,8 @@
 // SSH transport: one OpenSSH control master per host per run (the user's own ssh, so config,
 // agents, ProxyJump and known_hosts apply). Engine channels are stream-local forwards of the
-// remote engine socket through that master: `ssh -O forward -L LOCAL.sock:REMOTE.sock` once,
-// then each channel is a connect() to LOCAL.sock, with no process on either side. Where the
+// remote engine socket through that master: one forward request on the master's control
+// socket (what `ssh -O forward -L LOCAL.sock:REMOTE.sock` sends; providers/ssh_mux.h), then
+// each channel is a connect() to LOCAL.sock, with no process on either side. Where the
 // server refuses stream-local forwarding, or no socket is at that path, each channel is a
 // `docker system dial-stdio` mux client instead (a Docker CLI per channel on the host).
 //
@@ -34,6 +35,7 @@
 #include "providers/child_process.h"
 #include "providers/socket_util.h"
 #include "providers/ssh_errors.h"
+#include "providers/ssh_mux.h"
 #include "providers/transport.h"
 
 namespace berth {
@@ -295,17 +297,10 @@ class SshTransport : public Transport {
   }
 
   bool forward(const std::string& remote, std::string& why) {
-    auto args = base_args();
-    args.insert(args.end(),
-                {"-S", ctl(), "-O", "forward", "-L", local_sock() + ":" + remote, target_.host});
-    std::string err = dir_ + "/forward.err";
-    auto pid = spawn_child(args, -1, -1, err);
-    if (!pid.ok()) return why = pid.error().message, false;
-    int status = 0;
-    while (!child_exited(*pid, &status)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-    why = "the stream-local forward was refused: " + read_file(err);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
+    why = open_streamlocal_forward(ctl(), local_sock(), remote,
+                                   options_.request_timeout_seconds * 1000);
+    if (why.empty()) return true;
+    why = "the stream-local forward was refused: " + why;
     return false;
   }
 
