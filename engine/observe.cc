@@ -76,16 +76,8 @@ void read_proxy_config(Provider& provider, ObservedHost& out) {
   if (got.ok() && got->exit_code == 0) out.proxy_config = got->output;
 }
 
-// Fills one host; on the first failure the host is marked unreachable with that error.
-Status observe_host(const std::string& stack, const Host& host, Provider& provider,
-                    ObservedHost& out) {
-  auto info = provider.info();
-  if (!info.ok()) return info.error();
-  out.engine_version = info->engine_version;
-  out.api_version = info->api_version;
-  out.engine_id = info->id;
-  out.engine_time = info->system_time;
-  out.capacity = host.capacity ? *host.capacity : info->capacity;
+// This stack's containers (inspected), networks and volumes, and the proxy's configuration.
+Status observe_contents(const std::string& stack, Provider& provider, ObservedHost& out) {
   auto containers = provider.list_containers();
   if (!containers.ok()) return containers.error();
   auto infra = [&] { return list_infra(stack, provider, out); };
@@ -93,6 +85,31 @@ Status observe_host(const std::string& stack, const Host& host, Provider& provid
       !st.ok())
     return st;
   read_proxy_config(provider, out);
+  return ok_status();
+}
+
+// Fills one host; on the first failure the host is marked unreachable with that error (the
+// engine's facts' error first: it is the one that names an SSH or engine problem).
+Status observe_host(const std::string& stack, const Host& host, Provider& provider,
+                    ObservedHost& out) {
+  // /info is a host's slowest read (~35 ms on the lab) and nothing else waits for it: it
+  // runs beside the lists and inspects, not before them.
+  Result<EngineInfo> info = Error{};
+  Status contents = ok_status();
+  Status run = parallel_for(2, 2, [&](size_t i) {
+    if (i == 0)
+      info = provider.info();
+    else
+      contents = observe_contents(stack, provider, out);
+  });
+  if (!run.ok()) return run;
+  if (!info.ok()) return info.error();
+  if (!contents.ok()) return contents;
+  out.engine_version = info->engine_version;
+  out.api_version = info->api_version;
+  out.engine_id = info->id;
+  out.engine_time = info->system_time;
+  out.capacity = host.capacity ? *host.capacity : info->capacity;
   return ok_status();
 }
 

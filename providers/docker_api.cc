@@ -57,9 +57,9 @@ std::map<std::string, std::string> string_map(const json& j, const char* key) {
 
 json parse(const std::string& body) { return json::parse(body, nullptr, false); }
 
-EngineInfo engine_info(const json& version, const json& info) {
+EngineInfo engine_info(const json& info) {
   EngineInfo out;
-  out.engine_version = str(version, "Version");
+  out.engine_version = str(info, "ServerVersion");
   out.os = str(info, "OperatingSystem");
   out.id = str(info, "ID");
   out.system_time = engine_time(str(info, "SystemTime"));

@@ -20,8 +20,9 @@ std::map<std::string, std::string> string_map(const nlohmann::json& j, const cha
 // The body parsed, or a discarded value (is_discarded()) when it is not JSON.
 nlohmann::json parse(const std::string& body);
 
-// GET /version and GET /info (either may be a non-object: fields stay empty).
-EngineInfo engine_info(const nlohmann::json& version, const nlohmann::json& info);
+// GET /info (may be a non-object: fields stay empty). Its ServerVersion is /version's Version,
+// so one request serves.
+EngineInfo engine_info(const nlohmann::json& info);
 // One entry of GET /networks, GET /volumes' "Volumes".
 ObservedNetwork network_from_list(const nlohmann::json& j);
 ObservedVolume volume_from_list(const nlohmann::json& j);

@@ -98,10 +98,14 @@ Error DockerProvider::engine_error(const http::Response& r) const {
 
 Result<http::Response> DockerProvider::call(http::Request request, std::initializer_list<int> ok,
                                             const http::ChunkFn* on_chunk, bool untimed) {
-  if (api_.empty()) {
-    if (Status st = negotiate(); !st.ok()) return st.error();
-  }
-  request.target = api_ + request.target;
+  auto api = api_prefix();
+  if (!api.ok()) return api.error();
+  request.target = *api + request.target;
+  return send(std::move(request), ok, on_chunk, untimed);
+}
+
+Result<http::Response> DockerProvider::send(http::Request request, std::initializer_list<int> ok,
+                                            const http::ChunkFn* on_chunk, bool untimed) {
   if (request.timeout.count() == 0 && !untimed) request.timeout = timeout_;
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
@@ -136,6 +140,15 @@ Result<http::Response> DockerProvider::call(http::Request request, std::initiali
   return response;
 }
 
+Result<std::string> DockerProvider::api_prefix() {
+  // Requests start on several threads at once (observe asks /info beside the lists): the first
+  // pings, the others wait for its answer.
+  std::lock_guard<std::mutex> once(negotiate_mu_);
+  if (api_.empty())
+    if (Status st = negotiate(); !st.ok()) return st.error();
+  return api_;
+}
+
 Status DockerProvider::negotiate() {
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
@@ -161,14 +174,13 @@ Status DockerProvider::negotiate() {
                  fmt::format("the Docker engine speaks API {}, berth needs 1.41 or newer", version),
                  "upgrade Docker on this host (20.10 or newer)"};
   if (major == 1 && minor > 45) minor = 45;
-  std::lock_guard<std::mutex> g(mu_);
   api_ = fmt::format("/v{}.{}", major, minor);
   return ok_status();
 }
 
 // The lock, observe and the unlock each ask for the engine's facts; they do not change within
-// a run and the engine's clock moves with ours, so one /version + /info per host serves them
-// all (one round trip, both asked at once). A copy older than kInfoFresh is asked again, so a
+// a run and the engine's clock moves with ours, so one /info per host serves them all (the
+// API version came with /_ping). A copy older than kInfoFresh is asked again, so a
 // long `berth sync` sees an upgraded engine or a moved clock.
 Result<EngineInfo> DockerProvider::info() {
   constexpr auto kInfoFresh = std::chrono::seconds(60);
@@ -183,18 +195,18 @@ Result<EngineInfo> DockerProvider::info() {
       return out;
     }
   }
-  if (api_.empty()) {
-    if (Status st = negotiate(); !st.ok()) return st.error();
-  }
-  Result<http::Response> version = Error{};
-  std::thread asking([&] { version = call({"GET", "/version", "", "", {}}); });
+  // /info is a host's slowest read (~35 ms on the lab: dockerd runs `runc --version` for it);
+  // it goes out unversioned beside the /_ping that negotiates the version, not after it. The
+  // fields read from it are the same in every API version berth speaks.
+  Result<std::string> api = Error{};
+  std::thread negotiating([&] { api = api_prefix(); });
   const auto asked = clock::now();
-  auto info = call({"GET", "/info", "", "", {}});
-  asking.join();
-  if (!version.ok()) return version.error();
+  auto info = send({"GET", "/info", "", "", {}});
+  negotiating.join();
+  if (!api.ok()) return api.error();
   if (!info.ok()) return info.error();
-  EngineInfo out = docker::engine_info(docker::parse(version->body), docker::parse(info->body));
-  out.api_version = api_.substr(2);
+  EngineInfo out = docker::engine_info(docker::parse(info->body));
+  out.api_version = api->substr(2);
   out.transport = transport_->kind();
   std::lock_guard<std::mutex> g(mu_);
   info_ = out;

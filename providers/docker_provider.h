@@ -54,7 +54,12 @@ class DockerProvider : public Provider {
   // unless `untimed` (`logs -f`).
   Result<http::Response> call(http::Request request, std::initializer_list<int> ok = {},
                               const http::ChunkFn* on_chunk = nullptr, bool untimed = false);
-  Status negotiate();
+  // call() without the API version prefix: request.target is sent as it is.
+  Result<http::Response> send(http::Request request, std::initializer_list<int> ok = {},
+                              const http::ChunkFn* on_chunk = nullptr, bool untimed = false);
+  // "/v1.41": the API version prefix, negotiated on the first request of a run.
+  Result<std::string> api_prefix();
+  Status negotiate();  // under negotiate_mu_
   Result<std::unique_ptr<http::Connection>> acquire();
   void release(std::unique_ptr<http::Connection> c);
   // The engine's message of a failed call, with a hint where one is known.
@@ -71,8 +76,8 @@ class DockerProvider : public Provider {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<http::Connection>> idle_;
   int open_ = 0;
-  std::string api_;  // "/v1.41", empty until negotiated
-  std::string engine_version_;
+  std::mutex negotiate_mu_;
+  std::string api_;                 // "/v1.41", empty until negotiated; guarded by negotiate_mu_
   std::optional<EngineInfo> info_;  // the last answer of info(), and when it came
   std::chrono::steady_clock::time_point info_at_;
 };

@@ -24,7 +24,7 @@ const char* kOddBodies[] = {
     "{\"Config\": null, \"State\": \"up\", \"HostConfig\": [], \"NetworkSettings\": 5}",
     "{\"HostConfig\": {\"NanoCpus\": \"2\", \"CpuPeriod\": 100000, \"CpuQuota\": \"x\", "
     "\"RestartPolicy\": \"always\"}, \"NetworkSettings\": {\"Ports\": {\"80/tcp\": [7, null]}}}",
-    "{\"NCPU\": \"2\", \"MemTotal\": 1e300, \"ID\": [], \"SystemTime\": 5, \"Version\": {}}",
+    "{\"NCPU\": \"2\", \"MemTotal\": 1e300, \"ID\": [], \"SystemTime\": 5, \"ServerVersion\": {}}",
     "{\"Volumes\": {\"a\": 1}, \"Labels\": \"x\", \"Name\": null}",
 };
 
@@ -35,7 +35,7 @@ TEST(DockerJson, ReadersTakeAnyShape) {
     EXPECT_NO_THROW({
       docker::container_from_list(j);
       docker::container_from_inspect(j);
-      docker::engine_info(j, j);
+      docker::engine_info(j);
       docker::network_from_list(j);
       docker::volume_from_list(j);
       docker::progress_line(j);
@@ -47,12 +47,26 @@ TEST(DockerJson, ReadersTakeAnyShape) {
   }
 }
 
+// One /info answers for the engine: its ServerVersion is what /version calls Version.
+TEST(DockerJson, EngineInfoComesFromInfoAlone) {
+  EngineInfo e = docker::engine_info(docker::parse(
+      R"({"ServerVersion": "20.10.24+dfsg1", "OperatingSystem": "Debian GNU/Linux 12",
+          "ID": "ABCD", "NCPU": 2, "MemTotal": 1073741824,
+          "SystemTime": "2026-12-04T21:00:00.123456789Z"})"));
+  EXPECT_EQ(e.engine_version, "20.10.24+dfsg1");
+  EXPECT_EQ(e.os, "Debian GNU/Linux 12");
+  EXPECT_EQ(e.id, "ABCD");
+  EXPECT_EQ(e.capacity.nano_cpus, 2'000'000'000);
+  EXPECT_EQ(e.capacity.memory, 1073741824);
+  EXPECT_EQ(e.system_time, 1796418000);
+}
+
 TEST(DockerJson, WrongTypesReadAsEmpty) {
   json j = docker::parse(R"({"Id": 7, "NCPU": "2", "Labels": {"a": "b", "n": 1}})");
   EXPECT_EQ(docker::str(j, "Id"), "");
   EXPECT_EQ(docker::num(j, "NCPU"), 0);
   EXPECT_EQ(docker::string_map(j, "Labels"), (std::map<std::string, std::string>{{"a", "b"}}));
-  EXPECT_EQ(docker::engine_info(j, j).capacity.nano_cpus, 0);
+  EXPECT_EQ(docker::engine_info(j).capacity.nano_cpus, 0);
   auto c = docker::container_from_inspect(docker::parse(
       R"({"Name": "/web", "HostConfig": {"Memory": 1048576, "RestartPolicy": {"Name": 5}}})"));
   EXPECT_EQ(c.name, "web");
