@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -152,9 +153,12 @@ void stop_child(pid_t pid) {
   if (pid <= 0) return;
   if (child_exited(pid)) return;
   ::kill(pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
+  // ssh ends within a millisecond or two of SIGTERM: look soon, then less often, for 1 s.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (auto pause = std::chrono::microseconds(250); std::chrono::steady_clock::now() < until;
+       pause = std::min(pause * 2, std::chrono::microseconds(10000))) {
     if (child_exited(pid)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(pause);
   }
   ::kill(pid, SIGKILL);
   int st;
