@@ -12,6 +12,7 @@
 
 #include "providers/docker_api.h"
 #include "providers/transport.h"
+#include "unix_listener.h"
 
 namespace berth {
 namespace {
@@ -94,32 +95,20 @@ TEST(DockerJson, ProgressErrorsWithOrWithoutDetail) {
 class FakeEngine {
  public:
   explicit FakeEngine(std::function<std::string(const std::string&)> respond)
-      : respond_(std::move(respond)) {
-    char tmpl[] = "/tmp/berth-fake-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/engine.sock";
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
+      : respond_(std::move(respond)), listener_("engine.sock") {
     thread_ = std::thread([this] { serve(); });
   }
   ~FakeEngine() {
     stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
+    listener_.shutdown();
     thread_.join();
-    ::close(fd_);
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
   }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return listener_.path(); }
 
  private:
   void serve() {
     while (!stop_) {
-      int c = ::accept(fd_, nullptr, nullptr);
+      int c = listener_.accept();
       if (c < 0) return;
       std::thread([this, c] { answer(c); }).detach();
     }
@@ -153,8 +142,7 @@ class FakeEngine {
   }
 
   std::function<std::string(const std::string&)> respond_;
-  std::string dir_, path_;
-  int fd_ = -1;
+  testing::UnixListener listener_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

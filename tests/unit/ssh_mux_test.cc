@@ -5,14 +5,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <functional>
 #include <string>
 #include <thread>
+
+#include "unix_listener.h"
 
 namespace berth {
 namespace {
@@ -37,31 +36,19 @@ const std::string kHello = u32(1) + u32(4);
 class FakeMaster {
  public:
   using Script = std::function<void(FakeMaster&, int fd)>;
-  explicit FakeMaster(Script script) {
-    char tmpl[] = "/tmp/berth-mux-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/ctl";
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 1);
+  explicit FakeMaster(Script script) : listener_("ctl", 1) {
     thread_ = std::thread([this, script] {
-      int c = ::accept(fd_, nullptr, nullptr);
+      int c = listener_.accept();
       if (c < 0) return;
       script(*this, c);
       ::close(c);
     });
   }
   ~FakeMaster() {
-    ::shutdown(fd_, SHUT_RDWR);
+    listener_.shutdown();
     thread_.join();
-    ::close(fd_);
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
   }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return listener_.path(); }
   std::string read_packet(int fd) {
     std::string head = read_n(fd, 4);
     if (head.size() < 4) return "";
@@ -83,8 +70,7 @@ class FakeMaster {
     }
     return out;
   }
-  std::string dir_, path_;
-  int fd_ = -1;
+  testing::UnixListener listener_;
   std::thread thread_;
 };
 
