@@ -95,7 +95,7 @@ def engine_starts(events, trace_text):
     return sum(longest)
 
 
-TRACE_ANY = re.compile(r"^berth trace: (\d+) (\S+) .*total ([\d.]+) ms")
+TRACE_ANY = re.compile(r"^berth trace: (\d+) (\S+) .*\(channel ([\d.]+) ms, total ([\d.]+) ms")
 
 
 def covered(intervals):
@@ -114,9 +114,10 @@ def covered(intervals):
 def where_time_goes(events, trace_text):
     """Splits an apply's wall time by what berth was waiting on, from the events and the
     BERTH_TRACE lines: health waits (each replica from replica_started to replica_healthy),
-    Engine API calls outside them, the SSH connections (process start to the first call on the
-    last host to answer) outside both, and berth alone: the time when nothing at all was in
-    flight (its own work: loading, planning, bookkeeping, and any gap between steps)."""
+    Engine API calls outside them (each from when it had a channel to its end), the SSH
+    connections (process start to the first call on the last host to have a channel: a host's
+    first call waits for its handshake) outside both, and berth alone: the time when nothing at
+    all was in flight (its own work: loading, planning, bookkeeping, and any gap between steps)."""
     proc = next(e for e in events if e["event"] == "_process")
     started, health = {}, []
     for e in events:
@@ -130,7 +131,7 @@ def where_time_goes(events, trace_text):
         m = TRACE_ANY.match(line)
         if m:
             end = int(m.group(1)) / 1000.0
-            begin = end - float(m.group(3)) / 1000.0
+            begin = end - float(m.group(4)) / 1000.0 + float(m.group(3)) / 1000.0
             engine.append((begin, end))
             first[m.group(2)] = min(first.get(m.group(2), end), begin)
     ssh = [(proc["began"], max(first.values()))] if first else []
