@@ -6,6 +6,7 @@ Usage (as root, from the repository, after scripts/setup.sh built build/cmd/bert
     python3 bench/berth_vs_compose.py ssh     # over SSH: 1/4/8/16 lab hosts, and docker-compose over ssh
     python3 bench/berth_vs_compose.py fanout  # no-op plan on 1/4/8/16 SSH hosts vs one bare ssh handshake
                                               # and one to each host at once; stream-local and dial-stdio
+                                              # (FANOUT_HOSTS="1" for some rows only, BENCH_RUNS=N loops)
 Prints a markdown table (medians; CPU = user+sys of the measured process; RSS = peak).
 """
 import os, statistics, subprocess, sys, tempfile, time
@@ -175,9 +176,11 @@ def remote_cpu(d, n):
 
 
 def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
+    # FANOUT_HOSTS=1 (or "1 4"): only those rows, e.g. to time one host with more runs.
+    sizes = [int(n) for n in os.environ.get("FANOUT_HOSTS", "1 4 8 16").split()]
     d = os.path.join(work, "lab")
     net = 203
-    lab("up", "16", "--dir", d, "--net", str(net))
+    lab("up", str(max(sizes)), "--dir", d, "--net", str(net))
     try:
         lab("image", "--dir", d)
         stack_file(work)
@@ -191,9 +194,9 @@ def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
         bare = bare_to(1)
         results = {}
         for transport, allow in (("stream-local", "yes"), ("dial-stdio", "no")):
-            for i in range(1, 17):
+            for i in range(1, max(sizes) + 1):
                 lab("ssh-streamlocal", f"h{i}", allow, "--dir", d)
-            for n in (1, 4, 8, 16):
+            for n in sizes:
                 inv = os.path.join(work, f"hosts{n}.yaml")
                 with open(inv, "w") as f:
                     f.write("hosts:\n" + "".join(f"  h{i}:\n    address: ssh://root@10.231.{net}.{10 + i}\n"
@@ -218,13 +221,13 @@ def bench_fanout(work, runs=int(os.environ.get("BENCH_RUNS", "10"))):
                                            statistics.median(hs), remote, statistics.median(alls))
                 r = results[(transport, n)]
                 print(f"{transport} n={n}: plan {r[0]:.3f} s, handshake {r[2]:.3f} s", file=sys.stderr, flush=True)
-            subprocess.run([BERTH, "-p", "twenty", "-i", os.path.join(work, "hosts16.yaml"), *opts,
+            subprocess.run([BERTH, "-p", "twenty", "-i", os.path.join(work, f"hosts{max(sizes)}.yaml"), *opts,
                             "destroy", "--yes"], cwd=work, capture_output=True)
         out = [f"| hosts | transport | no-op plan ({runs} runs) | bare ssh handshake | plan / handshake "
                "| plan / 1-host plan | one bare handshake to each host, all at once | plan / that "
                "| berth CPU (with ssh) | remote CPU per host (sshd + dockerd) |",
                "|---|---|---|---|---|---|---|---|---|---|"]
-        for n in (1, 4, 8, 16):
+        for n in sizes:
             for transport in ("stream-local", "dial-stdio"):
                 w, c, h, rc, together = results[(transport, n)]
                 one = results[(transport, 1)][0]
