@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -141,6 +142,7 @@ TEST(JsonProgress, OneValidObjectPerLineEndingWithTheReport) {
   EXPECT_THAT(last, HasSubstr("\"event\":\"done\""));
   EXPECT_THAT(last, HasSubstr("\"result\":\"partial\",\"exit_code\":3"));
   EXPECT_THAT(last, HasSubstr("demo-web-3 is unhealthy; rolled back"));
+  std::remove(file.c_str());
 }
 
 TEST(JsonProgress, TheValidatorNamesABadLine) {
@@ -154,6 +156,8 @@ TEST(JsonProgress, TheValidatorNamesABadLine) {
   err << std::ifstream(file + ".err").rdbuf();
   EXPECT_THAT(err.str(), HasSubstr(file + ":2: time:"));
   EXPECT_THAT(err.str(), HasSubstr("does not end with a done event"));
+  std::remove(file.c_str());
+  std::remove((file + ".err").c_str());
 }
 
 // A fake clock the test moves by hand, and no ticker thread: every frame comes from an event.
