@@ -33,6 +33,7 @@ the p99s are what to compare, not the absolute numbers.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -294,6 +295,8 @@ def main():
             subprocess.run(base + ["destroy", "--yes"], cwd=work, capture_output=True)
         if a.up:
             subprocess.run([LAB, "down", "--dir", a.lab], stdout=subprocess.DEVNULL)
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

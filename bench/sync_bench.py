@@ -15,7 +15,7 @@ environment variable is pushed and `POST /hook` sent (GitHub signature): the tim
 POST to the watch's `converged` line for that commit (the replicas recreated and started; the
 service has no health check, so started is serving), median of 5. Prints a markdown table.
 """
-import hashlib, hmac, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import hashlib, hmac, json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BERTH = os.environ.get("BERTH", os.path.join(ROOT, "build", "cmd", "berth"))
@@ -123,6 +123,7 @@ def in_sync_cycles(base, lab, hosts):
     finally:
         w.stop()
         subprocess.run(base + ["destroy", "--yes"], cwd=clone, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def webhook_to_serving(base, lab):
@@ -153,6 +154,7 @@ def webhook_to_serving(base, lab):
     finally:
         w.stop()
         subprocess.run(base + ["destroy", "--yes"], cwd=clone, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -175,6 +177,7 @@ def main():
         print("\n".join(rows))
     finally:
         subprocess.run([LAB, "down", "--dir", lab], stdout=subprocess.DEVNULL)
+        shutil.rmtree(lab, ignore_errors=True)
 
 
 if __name__ == "__main__":
