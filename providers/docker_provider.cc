@@ -153,17 +153,24 @@ Status DockerProvider::negotiate() {
   auto conn = acquire();
   if (!conn.ok()) return conn.error();
   auto c = std::move(conn).value();
-  http::Request ping{"GET", "/_ping", "", "", {}};
-  ping.timeout = timeout_;
-  auto r = c->send(ping);
-  bool timed_out = c->timed_out();
-  release(std::move(c));
-  if (!r.ok()) {
-    Error e = timed_out ? r.error() : transport_->explain(r.error());
-    e.host = host_;
-    return e;
+  // An SSH transport pinged the engine to test its channel: that answer names the version,
+  // and asking again would be one more round trip before the first list.
+  std::string version = transport_->api_version();
+  if (version.empty()) {
+    http::Request ping{"GET", "/_ping", "", "", {}};
+    ping.timeout = timeout_;
+    auto r = c->send(ping);
+    bool timed_out = c->timed_out();
+    release(std::move(c));
+    if (!r.ok()) {
+      Error e = timed_out ? r.error() : transport_->explain(r.error());
+      e.host = host_;
+      return e;
+    }
+    version = r->headers.count("api-version") ? r->headers["api-version"] : "1.41";
+  } else {
+    release(std::move(c));
   }
-  std::string version = r->headers.count("api-version") ? r->headers["api-version"] : "1.41";
   int major = 0, minor = 0;
   std::sscanf(version.c_str(), "%d.%d", &major, &minor);
   if (major < 1 || (major == 1 && minor < 41))

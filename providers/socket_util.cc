@@ -31,7 +31,7 @@ int connect_unix(const std::string& path) {
   return fd;
 }
 
-ProbeResult probe_engine(int fd, int timeout_ms) {
+ProbeResult probe_engine(int fd, int timeout_ms, std::string* api_version) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
   static const char kPing[] = "GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\n\r\n";
@@ -62,6 +62,10 @@ ProbeResult probe_engine(int fd, int timeout_ms) {
       if (auto cl = head.find("\r\ncontent-length:"); cl != std::string::npos)
         length = std::strtoul(head.c_str() + cl + 17, nullptr, 10);
       need = end + 4 + length;
+      if (auto v = head.find("\r\napi-version:"); api_version && v != std::string::npos) {
+        size_t from = head.find_first_not_of(' ', v + 14), to = head.find("\r\n", v + 2);
+        *api_version = from < to ? head.substr(from, to - from) : "";
+      }
     }
   }
   return ProbeResult::kAnswered;

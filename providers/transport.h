@@ -25,6 +25,10 @@ class Transport {
   // a process on the host (a dial-stdio Docker CLI): the provider then reuses a few channels
   // rather than open one per call in flight.
   virtual bool cheap_channels() const { return true; }
+  // The Engine API version that the transport's own probe of the engine was told (the
+  // Api-Version header of its /_ping), known once the first channel is open; "" when it did
+  // not probe, and the provider pings for itself.
+  virtual std::string api_version() const { return ""; }
 };
 
 std::unique_ptr<Transport> make_unix_transport(const std::string& host, const std::string& path);

@@ -118,6 +118,11 @@ class SshTransport : public Transport {
   // Not under mu_: the provider asks while another thread may hold mu_ for a handshake.
   bool cheap_channels() const override { return !dial_stdio_; }
 
+  std::string api_version() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return api_version_;
+  }
+
   std::string kind() const override {
     std::lock_guard<std::mutex> g(mu_);
     return mode_ == Mode::kStreamLocal ? "ssh stream-local"
@@ -173,7 +178,7 @@ class SshTransport : public Transport {
     int fd = connect_unix(local_sock());
     if (fd < 0) return fall_back("the local end of the forward is missing");
     int timeout_ms = options_.request_timeout_seconds * 1000;
-    switch (probe_engine(fd, timeout_ms)) {
+    switch (probe_engine(fd, timeout_ms, &api_version_)) {
       case ProbeResult::kAnswered:
         first_fd_ = fd;
         mode_ = Mode::kStreamLocal;
@@ -223,8 +228,8 @@ class SshTransport : public Transport {
   // How long after the master is up to wait for the login's DOCKER_HOST line. That line is
   // the host's first answer, and costs a shell start there, which a login script can make
   // slow: 16 lab hosts connecting at once, each login running a 0.66 s ~/.bashrc, printed it
-  // 7-21 s after the start (docs/lab.md). So it waits as long as any engine request may (docs/timeouts.md), and never
-  // less than the connect timeout.
+  // 7-21 s after the start (docs/lab.md). So it waits as long as any engine request may
+  // (docs/timeouts.md), and never less than the connect timeout.
   int marker_wait_seconds() const {
     return std::max(options_.connect_timeout_seconds, options_.request_timeout_seconds);
   }
@@ -342,6 +347,7 @@ class SshTransport : public Transport {
   pid_t master_ = -1;
   int master_in_ = -1, master_out_ = -1;  // the master session's stdin (held) and stdout
   int first_fd_ = -1;                     // the probed stream-local channel, not yet handed out
+  std::string api_version_;               // what the probe's /_ping said
   size_t err_offset_ = 0;                 // master.err before this is already explained
   std::vector<pid_t> channels_;           // dial-stdio clients
   std::string last_channel_err_;

@@ -8,9 +8,12 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "providers/docker_api.h"
+#include "providers/socket_util.h"
 #include "providers/transport.h"
 #include "unix_listener.h"
 
@@ -187,6 +190,40 @@ TEST(DockerJson, StreamedErrorWithoutDetailFailsThePull) {
   Status st = p->pull_image("busybox:nope", nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("manifest unknown"), std::string::npos);
+}
+
+// The SSH transport's probe reads the version the engine names, and a provider whose transport
+// knows it sends no /_ping of its own: its first request already carries that version.
+TEST(DockerJson, TheProbesApiVersionSparesTheProvidersPing) {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  FakeEngine engine([&](const std::string& target) -> std::string {
+    std::lock_guard<std::mutex> g(mu);
+    seen.push_back(target);
+    return target == "/_ping" ? "OK" : "[]";
+  });
+  int fd = connect_unix(engine.path());
+  ASSERT_GE(fd, 0);
+  std::string version;
+  EXPECT_EQ(probe_engine(fd, 2000, &version), ProbeResult::kAnswered);
+  EXPECT_EQ(version, "1.41");
+  ::close(fd);
+
+  struct Probed : Transport {
+    std::string path;
+    Result<int> open_channel() override { return connect_unix(path); }
+    std::string kind() const override { return "probed"; }
+    std::string api_version() const override { return "1.43"; }
+  };
+  auto transport = std::make_unique<Probed>();
+  transport->path = engine.path();
+  ProviderOptions options;
+  options.request_timeout_seconds = 5;
+  auto p = make_docker_provider("fake", std::move(transport), 4, options);
+  ASSERT_TRUE(p->list_containers().ok());
+  std::lock_guard<std::mutex> g(mu);
+  ASSERT_EQ(seen.size(), 2u);  // the probe's ping above, then the list alone
+  EXPECT_EQ(seen[1], "/v1.43/containers/json?all=1");
 }
 
 }  // namespace
