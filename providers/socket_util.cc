@@ -11,6 +11,18 @@
 #include <cstring>
 
 namespace berth {
+namespace {
+
+// The value of header `name` (lowercase) in a lowercased response head, or "" without it.
+std::string header_value(const std::string& head, const std::string& name) {
+  auto at = head.find("\r\n" + name + ":");
+  if (at == std::string::npos) return "";
+  size_t from = head.find_first_not_of(' ', at + 3 + name.size());
+  size_t to = head.find("\r\n", at + 2);
+  return from < to ? head.substr(from, to - from) : "";
+}
+
+}  // namespace
 
 int connect_unix(const std::string& path) {
   sockaddr_un addr{};
@@ -56,16 +68,10 @@ ProbeResult probe_engine(int fd, int timeout_ms, std::string* api_version) {
       if (end == std::string::npos) continue;
       if (got.rfind("HTTP/1.", 0) != 0) return ProbeResult::kClosed;
       // Only one request was sent, so nothing beyond this answer can arrive.
-      size_t length = 0;
       std::string head = got.substr(0, end);
       for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (auto cl = head.find("\r\ncontent-length:"); cl != std::string::npos)
-        length = std::strtoul(head.c_str() + cl + 17, nullptr, 10);
-      need = end + 4 + length;
-      if (auto v = head.find("\r\napi-version:"); api_version && v != std::string::npos) {
-        size_t from = head.find_first_not_of(' ', v + 14), to = head.find("\r\n", v + 2);
-        *api_version = from < to ? head.substr(from, to - from) : "";
-      }
+      need = end + 4 + std::strtoul(header_value(head, "content-length").c_str(), nullptr, 10);
+      if (api_version) *api_version = header_value(head, "api-version");
     }
   }
   return ProbeResult::kAnswered;
